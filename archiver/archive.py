@@ -1,0 +1,71 @@
+"""An opened archive: its location, engine and writer, with the schema checked.
+
+Every command goes through ``open_archive`` so that a missing archive, an outdated schema or a
+bad URL gives the same one-line error everywhere.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import inspect
+from sqlalchemy.engine import Engine
+
+from archiver.db import ArchiveLocation, current_revision, head_revision, locate, make_engine, upgrade
+from archiver.errors import ArchiverError, BadInputError
+from archiver.media import MediaFetcher
+from archiver.store import Store
+
+
+@dataclass
+class Archive:
+    location: ArchiveLocation
+    engine: Engine
+
+    @property
+    def media_dir(self) -> Path:
+        return self.location.media_dir
+
+    def store(self, fetch_media: bool = True) -> Store:
+        return Store(self.engine, self.media_dir, MediaFetcher() if fetch_media else None)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+
+def open_archive(archive: str | Path | None = None, db: str | None = None, create: bool = False) -> Archive:
+    """Open (and with ``create``, create or upgrade) an archive.
+
+    Without ``create`` an archive must exist at the current schema: an older one asks for
+    ``archiver init``, so that an upgrade is always a deliberate step an archivist can back up for.
+    """
+    location = locate(archive, db)
+    if location.is_sqlite and not create and not (location.directory / "archive.db").exists():
+        raise BadInputError(f"no archive at {location.directory}: run `archiver init` first")
+    try:
+        engine = make_engine(location)
+        if create:
+            upgrade(engine)
+        else:
+            _check_schema(engine, location)
+    except ArchiverError:
+        raise
+    except Exception as exc:
+        raise ArchiverError(f"cannot open archive {location.redacted_url()}: {type(exc).__name__}: "
+                            f"{str(exc).splitlines()[0]}") from None
+    return Archive(location=location, engine=engine)
+
+
+def _check_schema(engine: Engine, location: ArchiveLocation) -> None:
+    current = current_revision(engine)
+    if current is None:
+        has_tables = bool(inspect(engine).get_table_names())
+        hint = "it is not an archive" if has_tables else "it is empty"
+        raise BadInputError(f"{location.redacted_url()}: {hint}; run `archiver init` to create an archive")
+    head = head_revision()
+    if current != head:
+        raise BadInputError(
+            f"archive schema is at revision {current}, this archiver needs {head}: "
+            "back it up, then run `archiver init` to upgrade"
+        )

@@ -1,0 +1,147 @@
+"""Running collectors: one run, every configured source, each source's failure kept to itself.
+
+For each source the runner reads a ``SourceState`` from the archive, lets the platform's collector
+yield pages, stores each page in its own transaction, and records the source's coverage. A
+problem with one source (unknown account, rate-limit budget spent, server errors) marks that
+source incomplete and the run partial; the other sources are still collected.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy.engine import Engine
+
+from archiver.collectors.base import Collector, SourceState, make_collector
+from archiver.collectors.records import Page, SourceProblem
+from archiver.config import Config, Secrets, Source
+from archiver.errors import ArchiverError
+from archiver.store import T_ACCOUNT, T_POST, PageResult, Store
+
+
+@dataclass
+class SourceOutcome:
+    source: str
+    complete: bool
+    pages: int = 0
+    posts: int = 0
+    problem: str | None = None
+
+
+@dataclass
+class RunOutcome:
+    run_id: int
+    status: str  # complete | partial | failed
+    result: PageResult
+    sources: list[SourceOutcome] = field(default_factory=list)
+
+    @property
+    def exit_code(self) -> int:
+        return {"complete": 0, "partial": 3}.get(self.status, 1)
+
+
+ProgressHook = Callable[[str, int], None]
+
+
+def source_state(engine: Engine, source: Source) -> SourceState:
+    """What the archive knows about ``source``'s account (matched by stable id or any past handle)."""
+    account = source.account
+    with engine.connect() as conn:
+        row = conn.execute(
+            select(T_ACCOUNT.c.id, T_ACCOUNT.c.platform_id, T_ACCOUNT.c.handle).where(
+                and_(T_ACCOUNT.c.platform == source.platform,
+                     or_(T_ACCOUNT.c.platform_id == account, func.lower(T_ACCOUNT.c.handle) == account.lower()))
+            )
+        ).first()
+        if row is None:
+            return SourceState()
+        account_pk, platform_id, handle = row
+        posts = conn.execute(
+            select(T_POST.c.platform_id, T_POST.c.kind, T_POST.c.status).where(T_POST.c.account_id == account_pk)
+        ).all()
+    live = [p for p, _k, s in posts if s == "live"]
+    originals = [p for p, k, s in posts if s == "live" and k != "repost"]
+    newest = None
+    if source.platform == "x" and posts:
+        newest = max((p for p, _k, _s in posts), key=lambda v: (len(v), v))
+    return SourceState(account_id=platform_id, handle=handle, newest_id=newest, archived_ids=live,
+                       tracked_ids=originals)
+
+
+def run_collect(
+    store: Store,
+    config: Config,
+    sources: list[Source],
+    secrets: Secrets,
+    kind: str = "collect",
+    sleep: Callable[[float], None] | None = None,
+    progress: ProgressHook | None = None,
+    collector_factory: Callable[[str], Collector] | None = None,
+    backfill: bool = False,
+) -> RunOutcome:
+    """Collect every source into one run; never raises for a single source's failure."""
+    run_id = store.start_run(kind, [s.name for s in sources])
+    total = PageResult()
+    outcomes: list[SourceOutcome] = []
+    errors: list[dict[str, Any]] = []
+    collectors: dict[str, Collector] = {}
+    try:
+        for source in sources:
+            if source.platform not in collectors:
+                collectors[source.platform] = (
+                    collector_factory(source.platform) if collector_factory
+                    else make_collector(source.platform, config.platform(source.platform), secrets, sleep=sleep)
+                )
+            outcome = _collect_source(store, collectors[source.platform], source, run_id, total, progress,
+                                      backfill)
+            outcomes.append(outcome)
+            if outcome.problem:
+                errors.append({"source": source.name, "error": outcome.problem})
+    finally:
+        for collector in collectors.values():
+            collector.close()
+    status = "complete" if all(o.complete for o in outcomes) else "partial"
+    if outcomes and not any(o.pages for o in outcomes) and errors:
+        status = "failed"
+    counts = total.as_dict() | {"sources": len(outcomes), "sources_complete": sum(o.complete for o in outcomes)}
+    store.finish_run(run_id, status, counts, errors)
+    return RunOutcome(run_id=run_id, status=status, result=total, sources=outcomes)
+
+
+def _collect_source(
+    store: Store, collector: Collector, source: Source, run_id: int, total: PageResult,
+    progress: ProgressHook | None,
+    backfill: bool = False,
+) -> SourceOutcome:
+    coverage_id = store.start_coverage(run_id, source.name, source.platform, source.account)
+    outcome = SourceOutcome(source=source.name, complete=True)
+    problems: list[str] = []
+    try:
+        state = source_state(store.engine, source)
+        state.backfill = backfill
+        for item in collector.collect(source, state):
+            if isinstance(item, SourceProblem):
+                problems.append(f"{item.reason}: {item.detail}" if item.detail else item.reason)
+                if item.fatal_for_source:
+                    outcome.complete = False
+                continue
+            assert isinstance(item, Page)
+            result = store.ingest(item, run_id)
+            total.add(result)
+            outcome.pages += 1
+            outcome.posts += len(item.posts)
+            if progress:
+                progress(source.name, outcome.posts)
+    except ArchiverError as exc:
+        outcome.complete = False
+        problems.append(str(exc))
+    except Exception as exc:  # a collector bug or an SDK surprise must not stop other sources
+        outcome.complete = False
+        problems.append(f"{type(exc).__name__}: {exc}")
+    outcome.problem = "; ".join(problems) or None
+    store.finish_coverage(coverage_id, outcome.pages, outcome.posts, outcome.complete,
+                          reason=problems[0].split(":")[0] if problems else None, detail=outcome.problem)
+    return outcome

@@ -1,0 +1,45 @@
+"""What a collector receives and yields. Collectors hold no database code: the runner
+(``archiver.collect``) reads what they need from the archive into a ``SourceState`` and stores
+the ``Page`` objects they yield."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from archiver.collectors.records import Page, SourceProblem
+from archiver.config import PlatformSettings, Secrets, Source
+
+
+@dataclass
+class SourceState:
+    """What the archive already knows about a source before this run."""
+
+    account_id: str | None = None  # the platform's stable id (X user id, DID), when known
+    handle: str | None = None
+    newest_id: str | None = None  # X: since_id for incremental timelines
+    archived_ids: list[str] = field(default_factory=list)  # this account's live posts, to refresh
+    tracked_ids: list[str] = field(default_factory=list)  # originals whose quotes/reposts/replies to follow
+    backfill: bool = False  # Bluesky: also fetch the whole repo as a CAR (com.atproto.sync.getRepo)
+
+
+class Collector(Protocol):
+    def collect(self, source: Source, state: SourceState) -> Iterator[Page | SourceProblem]: ...
+
+    def close(self) -> None: ...
+
+
+def make_collector(
+    platform: str, settings: PlatformSettings, secrets: Secrets, sleep: Callable[[float], None] | None = None
+) -> Collector:
+    """Build the collector for ``platform``; the only place that knows both exist."""
+    if platform == "x":
+        from archiver.collectors.x import XCollector
+
+        return XCollector(settings, secrets, sleep=sleep)
+    if platform == "bluesky":
+        from archiver.collectors.bluesky import BlueskyCollector
+
+        return BlueskyCollector(settings, secrets, sleep=sleep)
+    raise ValueError(f"unknown platform {platform!r}")

@@ -1,0 +1,26 @@
+"""tone table
+
+Revision ID: 0004
+Revises: 0003
+Create Date: 2026-11-27
+
+Owned by the tone (issue 5) capability; tables defined in analysis/tone_models.py.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa  # noqa: F401
+from alembic import op  # noqa: F401
+
+revision = "0004"
+down_revision = "0003"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    pass
+
+
+def downgrade() -> None:
+    pass

@@ -1,0 +1,663 @@
+"""Writing to the archive: one page of captured data per transaction, idempotently.
+
+This is the only module that turns records into rows. It decides when a new snapshot is due
+(the content hash changed), keeps every observation as a sighting, follows handle renames, and
+applies status claims. It never updates or deletes a capture or a snapshot.
+
+Works the same on SQLite and PostgreSQL: inserts that may race with another collector use
+ON CONFLICT DO NOTHING followed by a re-select, and a page whose transaction loses a race is
+retried from the start (``ingest``), where it then finds the winner's rows.
+"""
+
+from __future__ import annotations
+
+import random
+import socket
+import time
+import zlib
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import orjson
+from sqlalchemy import Table, and_, bindparam, insert, or_, select, tuple_, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
+
+from archiver import __version__
+from archiver.collectors.records import (
+    AccountRecord,
+    MediaRef,
+    Page,
+    PostRecord,
+    normalized_content,
+)
+from archiver.db import writer
+from archiver.hashing import canonical_json, sha256_hex
+from archiver.media import MediaFetcher, store_bytes
+from archiver.models import (
+    Account,
+    AccountHandle,
+    Capture,
+    FollowEdge,
+    Media,
+    MediaFailure,
+    Post,
+    PostStatusEvent,
+    Run,
+    Sighting,
+    Snapshot,
+    SnapshotMedia,
+    SourceCoverage,
+)
+from archiver.timeutil import to_db, utcnow
+
+T_ACCOUNT: Table = Account.__table__  # type: ignore[assignment]
+T_HANDLE: Table = AccountHandle.__table__  # type: ignore[assignment]
+T_CAPTURE: Table = Capture.__table__  # type: ignore[assignment]
+T_POST: Table = Post.__table__  # type: ignore[assignment]
+T_SNAPSHOT: Table = Snapshot.__table__  # type: ignore[assignment]
+T_SIGHTING: Table = Sighting.__table__  # type: ignore[assignment]
+T_STATUS_EVENT: Table = PostStatusEvent.__table__  # type: ignore[assignment]
+T_MEDIA: Table = Media.__table__  # type: ignore[assignment]
+T_SNAPSHOT_MEDIA: Table = SnapshotMedia.__table__  # type: ignore[assignment]
+T_MEDIA_FAILURE: Table = MediaFailure.__table__  # type: ignore[assignment]
+T_RUN: Table = Run.__table__  # type: ignore[assignment]
+T_COVERAGE: Table = SourceCoverage.__table__  # type: ignore[assignment]
+T_FOLLOW: Table = FollowEdge.__table__  # type: ignore[assignment]
+
+MAX_PAGE_ATTEMPTS = 6
+_CHUNK = 400  # bound on bound parameters per IN (...) query (SQLite allows 32766, PG 65535)
+
+
+def json_text(value: Any) -> str:
+    return orjson.dumps(value).decode()
+
+
+def insert_ignoring_conflicts(conn: Connection, table: Table, index_elements: list[str]) -> Any:
+    """``INSERT ... ON CONFLICT (cols) DO NOTHING`` for the connection's dialect."""
+    dialect_insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
+    return dialect_insert(table).on_conflict_do_nothing(index_elements=index_elements)
+
+
+def _chunks(items: list[Any], size: int = _CHUNK) -> Iterable[list[Any]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+@dataclass
+class PageResult:
+    """What one page changed; summed into the run's counts."""
+
+    new_posts: int = 0
+    new_snapshots: int = 0
+    edits: int = 0
+    sightings: int = 0
+    status_changes: dict[str, int] = field(default_factory=dict)
+    renames: int = 0
+    media_stored: int = 0
+    media_failed: int = 0
+
+    def add(self, other: PageResult) -> None:
+        self.new_posts += other.new_posts
+        self.new_snapshots += other.new_snapshots
+        self.edits += other.edits
+        self.sightings += other.sightings
+        self.renames += other.renames
+        self.media_stored += other.media_stored
+        self.media_failed += other.media_failed
+        for key, value in other.status_changes.items():
+            self.status_changes[key] = self.status_changes.get(key, 0) + value
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "new_posts": self.new_posts,
+            "new_snapshots": self.new_snapshots,
+            "edits": self.edits,
+            "sightings": self.sightings,
+            "status_changes": dict(sorted(self.status_changes.items())),
+            "renames": self.renames,
+            "media_stored": self.media_stored,
+            "media_failed": self.media_failed,
+        }
+
+
+@dataclass(slots=True)
+class _MediaOutcome:
+    sha256: str | None
+    mime: str | None
+    size: int | None
+    error: str | None
+
+
+class Store:
+    """The archive's writer. Collectors and importers hand it pages; it does everything else."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        media_dir: Path,
+        fetcher: MediaFetcher | None = None,
+        compress_captures: bool = True,
+    ) -> None:
+        self.engine = engine
+        self.media_dir = media_dir
+        self.fetcher = fetcher
+        self.compress_captures = compress_captures
+
+    # ---- runs and coverage -------------------------------------------------------------
+    def start_run(self, kind: str, sources: list[str]) -> int:
+        with writer(self.engine).begin() as conn:
+            row = conn.execute(
+                insert(T_RUN).returning(T_RUN.c.id),
+                {
+                    "kind": kind,
+                    "started_at": to_db(utcnow()),
+                    "status": "running",
+                    "sources": json_text(sources),
+                    "counts": "{}",
+                    "errors": "[]",
+                    "tool_version": __version__,
+                    "host": socket.gethostname(),
+                },
+            ).one()
+            return int(row[0])
+
+    def finish_run(self, run_id: int, status: str, counts: dict[str, Any], errors: list[Any]) -> None:
+        with writer(self.engine).begin() as conn:
+            conn.execute(
+                update(T_RUN)
+                .where(T_RUN.c.id == run_id)
+                .values(ended_at=to_db(utcnow()), status=status, counts=json_text(counts),
+                        errors=json_text(errors))
+            )
+
+    def start_coverage(self, run_id: int, source: str, platform: str, account: str) -> int:
+        with writer(self.engine).begin() as conn:
+            row = conn.execute(
+                insert(T_COVERAGE).returning(T_COVERAGE.c.id),
+                {"run_id": run_id, "source": source, "platform": platform, "account": account,
+                 "started_at": to_db(utcnow()), "pages": 0, "posts": 0, "complete": False},
+            ).one()
+            return int(row[0])
+
+    def finish_coverage(self, coverage_id: int, pages: int, posts: int, complete: bool,
+                        reason: str | None = None, detail: str | None = None) -> None:
+        with writer(self.engine).begin() as conn:
+            conn.execute(
+                update(T_COVERAGE).where(T_COVERAGE.c.id == coverage_id).values(
+                    ended_at=to_db(utcnow()), pages=pages, posts=posts, complete=complete,
+                    reason=reason, detail=detail,
+                )
+            )
+
+    # ---- pages ------------------------------------------------------------------------
+    def ingest(self, page: Page, run_id: int | None = None) -> PageResult:
+        """Store one page atomically. Media is fetched first, outside the transaction, so a slow
+        image server never holds the database's write lock."""
+        media = self._resolve_media(page)
+        for attempt in range(MAX_PAGE_ATTEMPTS):
+            try:
+                with writer(self.engine).begin() as conn:
+                    return self._write_page(conn, page, run_id, media)
+            except (IntegrityError, OperationalError, DBAPIError) as exc:
+                if attempt == MAX_PAGE_ATTEMPTS - 1 or not _retryable(exc):
+                    raise
+                time.sleep(min(2.0, 0.05 * 2**attempt) * (0.5 + random.random()))
+        raise AssertionError("unreachable")
+
+    def _resolve_media(self, page: Page) -> dict[tuple[str, str | None], _MediaOutcome]:
+        outcomes: dict[tuple[str, str | None], _MediaOutcome] = {}
+        wanted: list[MediaRef] = []
+        for post in page.posts:
+            for ref in post.media:
+                key = (ref.ref, ref.url)
+                if key in outcomes:
+                    continue
+                if ref.data is not None:
+                    digest = store_bytes(self.media_dir, ref.data)
+                    outcomes[key] = _MediaOutcome(digest, ref.mime, len(ref.data), None)
+                else:
+                    outcomes[key] = _MediaOutcome(None, ref.mime, None, "not downloaded")
+                    wanted.append(ref)
+        if not wanted:
+            return outcomes
+        known = self._known_media([r.ref for r in wanted])
+        for ref in wanted:
+            key = (ref.ref, ref.url)
+            if ref.ref in known:
+                sha, mime, size = known[ref.ref]
+                outcomes[key] = _MediaOutcome(sha, mime, size, None)
+            elif self.fetcher is not None and ref.url:
+                got = self.fetcher.fetch(ref.url)
+                if got.data is not None:
+                    digest = store_bytes(self.media_dir, got.data)
+                    outcomes[key] = _MediaOutcome(digest, got.mime or ref.mime, len(got.data), None)
+                else:
+                    outcomes[key] = _MediaOutcome(None, ref.mime, None, got.error)
+        return outcomes
+
+    def _known_media(self, refs: list[str]) -> dict[str, tuple[str, str | None, int]]:
+        """Media already archived under the same platform ref, so it is not downloaded again."""
+        found: dict[str, tuple[str, str | None, int]] = {}
+        with self.engine.connect() as conn:
+            for chunk in _chunks(sorted(set(refs))):
+                rows = conn.execute(
+                    select(T_SNAPSHOT_MEDIA.c.media_ref, T_MEDIA.c.sha256, T_MEDIA.c.mime, T_MEDIA.c.size)
+                    .join(T_MEDIA, T_MEDIA.c.sha256 == T_SNAPSHOT_MEDIA.c.media_sha256)
+                    .where(T_SNAPSHOT_MEDIA.c.media_ref.in_(chunk))
+                )
+                for ref, sha, mime, size in rows:
+                    found[ref] = (sha, mime, size)
+        return found
+
+    def _write_page(
+        self,
+        conn: Connection,
+        page: Page,
+        run_id: int | None,
+        media: dict[tuple[str, str | None], _MediaOutcome],
+    ) -> PageResult:
+        result = PageResult()
+        capture_id = self._insert_capture(conn, page, run_id)
+        fetched_at = to_db(page.capture.fetched_at)
+
+        posts = _unique_posts(page.posts)
+        account_ids = self._upsert_accounts(conn, page, posts, fetched_at, result)
+        self._store_media_rows(conn, media, run_id, fetched_at, result)
+        if posts:
+            self._write_posts(conn, posts, account_ids, capture_id, run_id, fetched_at, media, result)
+        if page.statuses:
+            self._apply_statuses(conn, page, capture_id, run_id, fetched_at, result)
+        if page.follows:
+            conn.execute(
+                insert_ignoring_conflicts(conn, T_FOLLOW, ["platform", "follower_id", "followed_id"]),
+                [{"platform": f.platform, "follower_id": f.follower_id, "followed_id": f.followed_id,
+                  "first_seen_at": fetched_at} for f in page.follows],
+            )
+        return result
+
+    def _insert_capture(self, conn: Connection, page: Page, run_id: int | None) -> int:
+        capture = page.capture
+        body = capture.body
+        stored = zlib.compress(body, 6) if self.compress_captures else body
+        row = conn.execute(
+            insert(T_CAPTURE).returning(T_CAPTURE.c.id),
+            {
+                "run_id": run_id,
+                "kind": capture.kind,
+                "url": capture.url,
+                "status": capture.status,
+                "fetched_at": to_db(capture.fetched_at),
+                "headers": json_text(capture.headers),
+                "body": stored,
+                "compression": "zlib" if self.compress_captures else None,
+                "body_sha256": sha256_hex(body),
+                "body_size": len(body),
+                "meta": json_text(capture.meta),
+            },
+        ).one()
+        return int(row[0])
+
+    def _upsert_accounts(
+        self, conn: Connection, page: Page, posts: list[PostRecord], seen_at: datetime, result: PageResult
+    ) -> dict[tuple[str, str], int]:
+        records: dict[tuple[str, str], AccountRecord] = {}
+        for record in [*(p.author for p in posts), *page.accounts]:
+            key = (record.platform, record.platform_id)
+            previous = records.get(key)
+            if previous is None:
+                records[key] = AccountRecord(record.platform, record.platform_id, record.handle,
+                                             record.display_name, record.tracked)
+            else:
+                previous.tracked = previous.tracked or record.tracked
+                previous.handle = record.handle or previous.handle
+                previous.display_name = record.display_name or previous.display_name
+        if not records:
+            return {}
+        existing = self._select_accounts(conn, list(records))
+        missing = [k for k in records if k not in existing]
+        if missing:
+            conn.execute(
+                insert_ignoring_conflicts(conn, T_ACCOUNT, ["platform", "platform_id"]),
+                [{"platform": k[0], "platform_id": k[1], "handle": records[k].handle,
+                  "display_name": records[k].display_name, "tracked": records[k].tracked,
+                  "first_seen_at": seen_at, "last_seen_at": seen_at} for k in missing],
+            )
+            fresh = self._select_accounts(conn, missing)
+            existing.update(fresh)
+        handle_rows = []
+        updates = []
+        for key, record in records.items():
+            account_id, handle, tracked, last_seen = existing[key]
+            newest = last_seen is None or seen_at >= last_seen
+            new_handle = record.handle if (record.handle and newest) else handle
+            if new_handle != handle and handle is not None and key not in missing:
+                result.renames += 1
+            updates.append({"b_id": account_id, "b_handle": new_handle,
+                            "b_name": record.display_name, "b_tracked": tracked or record.tracked,
+                            "b_seen": max(seen_at, last_seen) if last_seen else seen_at})
+            if record.handle:
+                handle_rows.append({"account_id": account_id, "handle": record.handle,
+                                    "first_seen_at": seen_at, "last_seen_at": seen_at})
+        conn.execute(
+            update(T_ACCOUNT).where(T_ACCOUNT.c.id == bindparam("b_id")).values(
+                handle=bindparam("b_handle"), tracked=bindparam("b_tracked"),
+                last_seen_at=bindparam("b_seen"),
+            ),
+            updates,
+        )
+        if handle_rows:
+            self._record_handles(conn, handle_rows)
+        return {k: v[0] for k, v in existing.items()}
+
+    def _record_handles(self, conn: Connection, rows: list[dict[str, Any]]) -> None:
+        conn.execute(insert_ignoring_conflicts(conn, T_HANDLE, ["account_id", "handle"]), rows)
+        for row in rows:
+            conn.execute(
+                update(T_HANDLE)
+                .where(and_(T_HANDLE.c.account_id == row["account_id"], T_HANDLE.c.handle == row["handle"]))
+                .values(last_seen_at=_greatest(T_HANDLE.c.last_seen_at, row["last_seen_at"]),
+                        first_seen_at=_least(T_HANDLE.c.first_seen_at, row["first_seen_at"]))
+            )
+
+    @staticmethod
+    def _select_accounts(
+        conn: Connection, keys: list[tuple[str, str]]
+    ) -> dict[tuple[str, str], tuple[int, str | None, bool, datetime | None]]:
+        found: dict[tuple[str, str], tuple[int, str | None, bool, datetime | None]] = {}
+        for chunk in _chunks(keys):
+            rows = conn.execute(
+                select(T_ACCOUNT.c.platform, T_ACCOUNT.c.platform_id, T_ACCOUNT.c.id, T_ACCOUNT.c.handle,
+                       T_ACCOUNT.c.tracked, T_ACCOUNT.c.last_seen_at)
+                .where(tuple_(T_ACCOUNT.c.platform, T_ACCOUNT.c.platform_id).in_(chunk))
+            )
+            for platform, platform_id, account_id, handle, tracked, last_seen in rows:
+                found[(platform, platform_id)] = (account_id, handle, bool(tracked), last_seen)
+        return found
+
+    def _store_media_rows(
+        self,
+        conn: Connection,
+        media: dict[tuple[str, str | None], _MediaOutcome],
+        run_id: int | None,
+        seen_at: datetime,
+        result: PageResult,
+    ) -> None:
+        stored = {o.sha256: (o, key) for key, o in media.items() if o.sha256}
+        if stored:
+            conn.execute(
+                insert_ignoring_conflicts(conn, T_MEDIA, ["sha256"]),
+                [{"sha256": sha, "mime": o.mime, "size": o.size or 0, "source_url": key[1],
+                  "first_seen_at": seen_at} for sha, (o, key) in stored.items()],
+            )
+            result.media_stored += len(stored)
+        failures = [(key, o) for key, o in media.items() if o.sha256 is None and o.error]
+        if failures:
+            conn.execute(
+                insert(T_MEDIA_FAILURE),
+                [{"run_id": run_id, "media_ref": key[0], "url": key[1], "error": o.error, "at": seen_at}
+                 for key, o in failures],
+            )
+            result.media_failed += len(failures)
+
+    def _write_posts(
+        self,
+        conn: Connection,
+        posts: list[PostRecord],
+        account_ids: dict[tuple[str, str], int],
+        capture_id: int,
+        run_id: int | None,
+        fetched_at: datetime,
+        media: dict[tuple[str, str | None], _MediaOutcome],
+        result: PageResult,
+    ) -> None:
+        keys = [(p.platform, p.platform_id) for p in posts]
+        existing = _select_posts(conn, keys)
+        missing = [p for p in posts if (p.platform, p.platform_id) not in existing]
+        if missing:
+            conn.execute(
+                insert_ignoring_conflicts(conn, T_POST, ["platform", "platform_id"]),
+                [_post_row(p, account_ids[(p.author.platform, p.author.platform_id)], fetched_at)
+                 for p in missing],
+            )
+            existing.update(_select_posts(conn, [(p.platform, p.platform_id) for p in missing]))
+            result.new_posts += sum(1 for p in missing if existing[(p.platform, p.platform_id)].versions == 0)
+
+        snapshot_rows: list[dict[str, Any]] = []
+        pending: list[tuple[PostRecord, _PostState, datetime, str, list[str | None]]] = []
+        sighting_for: list[tuple[_PostState, PostRecord, datetime, int | None]] = []
+        older_hashes = self._older_hashes(conn, posts, existing, fetched_at)
+        for post in posts:
+            state = existing[(post.platform, post.platform_id)]
+            seen_at = to_db(post.captured_at) if post.captured_at else fetched_at
+            hashes = [media[(m.ref, m.url)].sha256 for m in post.media]
+            content = canonical_json(normalized_content(post, hashes))
+            digest = sha256_hex(content)
+            is_newest = state.last_seen_at is None or seen_at >= state.last_seen_at or state.versions == 0
+            if is_newest:
+                changed = digest != state.content_sha256
+            else:
+                changed = digest not in older_hashes.get(state.id, {})
+            if not changed:
+                known_id = state.snapshot_id if is_newest else older_hashes[state.id][digest]
+                sighting_for.append((state, post, seen_at, known_id))
+                if is_newest:
+                    state.last_seen_at = seen_at
+                continue
+            state.versions += 1
+            raw_text = post.raw.decode("utf-8")
+            snapshot_rows.append({
+                "post_id": state.id,
+                "version": state.versions,
+                "capture_id": capture_id,
+                "run_id": run_id,
+                "captured_at": seen_at,
+                "raw": raw_text,
+                "raw_sha256": sha256_hex(post.raw),
+                "content": content.decode("utf-8"),
+                "content_sha256": digest,
+                "content_id": post.content_id,
+                "text": post.text,
+                "lang": post.lang,
+                "platform_cid": post.platform_cid,
+                "cid_verified": post.cid_verified,
+            })
+            if state.versions > 1:
+                result.edits += 1
+            pending.append((post, state, seen_at, digest, hashes))
+
+        if snapshot_rows:
+            ids = conn.execute(
+                insert(T_SNAPSHOT).returning(T_SNAPSHOT.c.id, sort_by_parameter_order=True), snapshot_rows
+            ).scalars().all()
+            result.new_snapshots += len(ids)
+            media_rows = []
+            for snapshot_id, (post, state, seen_at, digest, hashes) in zip(ids, pending, strict=True):
+                sighting_for.append((state, post, seen_at, snapshot_id))
+                if state.last_seen_at is None or seen_at >= state.last_seen_at or state.versions == 1:
+                    state.snapshot_id = snapshot_id
+                    state.content_sha256 = digest
+                    state.last_seen_at = seen_at
+                for position, (ref, sha) in enumerate(zip(post.media, hashes, strict=True)):
+                    media_rows.append({"snapshot_id": snapshot_id, "position": position,
+                                       "media_ref": ref.ref, "source_url": ref.url,
+                                       "media_sha256": sha, "alt": ref.alt})
+            if media_rows:
+                conn.execute(insert(T_SNAPSHOT_MEDIA), media_rows)
+
+        sightings = []
+        revived = []
+        for state, post, seen_at, snapshot_id in sighting_for:
+            sightings.append({
+                "post_id": state.id, "snapshot_id": snapshot_id, "run_id": run_id,
+                "capture_id": capture_id, "seen_at": seen_at, "status": "live",
+                "like_count": post.metrics.get("like_count"),
+                "repost_count": post.metrics.get("repost_count"),
+                "reply_count": post.metrics.get("reply_count"),
+                "quote_count": post.metrics.get("quote_count"),
+                "metrics": json_text(post.metrics),
+            })
+            if state.status != "live" and (state.status_changed_at is None or seen_at > state.status_changed_at):
+                revived.append((state, seen_at))
+        conn.execute(insert(T_SIGHTING), sightings)
+        result.sightings += len(sightings)
+
+        conn.execute(
+            update(T_POST).where(T_POST.c.id == bindparam("b_id")).values(
+                last_seen_at=bindparam("b_seen"), current_snapshot_id=bindparam("b_snap"),
+                current_content_sha256=bindparam("b_sha"), version_count=bindparam("b_versions"),
+            ),
+            [{"b_id": s.id, "b_seen": s.last_seen_at, "b_snap": s.snapshot_id, "b_sha": s.content_sha256,
+              "b_versions": s.versions} for s in {id(s): s for s, _, _, _ in sighting_for}.values()],
+        )
+        for state, seen_at in revived:
+            self._set_status(conn, state.id, state.status, "live", seen_at, run_id, capture_id,
+                             "observed again after being marked " + state.status, result)
+            state.status = "live"
+
+    @staticmethod
+    def _older_hashes(
+        conn: Connection, posts: list[PostRecord], existing: dict[tuple[str, str], _PostState], fetched_at: datetime
+    ) -> dict[int, dict[str, int]]:
+        """For observations older than what the archive already holds (imports of old files, backfill):
+        the hashes already stored, so re-importing adds no snapshot."""
+        old_ids = []
+        for post in posts:
+            state = existing[(post.platform, post.platform_id)]
+            seen_at = to_db(post.captured_at) if post.captured_at else fetched_at
+            if state.versions and state.last_seen_at is not None and seen_at < state.last_seen_at:
+                old_ids.append(state.id)
+        found: dict[int, dict[str, int]] = {}
+        for chunk in _chunks(sorted(set(old_ids))):
+            rows = conn.execute(
+                select(T_SNAPSHOT.c.post_id, T_SNAPSHOT.c.content_sha256, T_SNAPSHOT.c.id)
+                .where(T_SNAPSHOT.c.post_id.in_(chunk))
+            )
+            for post_id, digest, snapshot_id in rows:
+                found.setdefault(post_id, {})[digest] = snapshot_id
+        return found
+
+    def _apply_statuses(
+        self, conn: Connection, page: Page, capture_id: int, run_id: int | None, seen_at: datetime,
+        result: PageResult,
+    ) -> None:
+        keys = [(c.platform, c.platform_id) for c in page.statuses]
+        existing = _select_posts(conn, keys)
+        for claim in page.statuses:
+            state = existing.get((claim.platform, claim.platform_id))
+            if state is None or state.status == claim.status:
+                continue
+            if state.status_changed_at is not None and seen_at < state.status_changed_at:
+                continue
+            if state.last_seen_at is not None and seen_at < state.last_seen_at:
+                continue  # a newer capture saw it live; an old claim cannot override that
+            self._set_status(conn, state.id, state.status, claim.status, seen_at, run_id, capture_id,
+                             claim.reason, result)
+            state.status = claim.status
+            conn.execute(insert(T_SIGHTING), {
+                "post_id": state.id, "snapshot_id": state.snapshot_id, "run_id": run_id,
+                "capture_id": capture_id, "seen_at": seen_at, "status": claim.status, "metrics": "{}",
+            })
+            result.sightings += 1
+
+    @staticmethod
+    def _set_status(
+        conn: Connection, post_id: int, previous: str, status: str, at: datetime, run_id: int | None,
+        capture_id: int, reason: str, result: PageResult,
+    ) -> None:
+        conn.execute(update(T_POST).where(T_POST.c.id == post_id).values(status=status, status_changed_at=at))
+        conn.execute(insert(T_STATUS_EVENT), {
+            "post_id": post_id, "status": status, "previous_status": previous, "observed_at": at,
+            "run_id": run_id, "capture_id": capture_id, "reason": reason,
+        })
+        result.status_changes[status] = result.status_changes.get(status, 0) + 1
+
+
+@dataclass(slots=True)
+class _PostState:
+    id: int
+    status: str
+    status_changed_at: datetime | None
+    content_sha256: str | None
+    snapshot_id: int | None
+    versions: int
+    last_seen_at: datetime | None
+
+
+def _select_posts(conn: Connection, keys: list[tuple[str, str]]) -> dict[tuple[str, str], _PostState]:
+    found: dict[tuple[str, str], _PostState] = {}
+    by_platform: dict[str, list[str]] = {}
+    for platform, platform_id in keys:
+        by_platform.setdefault(platform, []).append(platform_id)
+    for platform, ids in by_platform.items():
+        for chunk in _chunks(sorted(set(ids))):
+            rows = conn.execute(
+                select(T_POST.c.platform_id, T_POST.c.id, T_POST.c.status, T_POST.c.status_changed_at,
+                       T_POST.c.current_content_sha256, T_POST.c.current_snapshot_id, T_POST.c.version_count,
+                       T_POST.c.last_seen_at, T_POST.c.first_seen_at)
+                .where(and_(T_POST.c.platform == platform, T_POST.c.platform_id.in_(chunk)))
+            )
+            for pid, post_id, status, changed, sha, snap, versions, last_seen, _first in rows:
+                found[(platform, pid)] = _PostState(post_id, status, changed, sha, snap, versions,
+                                                    last_seen if versions else None)
+    return found
+
+
+def _unique_posts(posts: list[PostRecord]) -> list[PostRecord]:
+    """A page may carry the same post twice (X ``data`` and ``includes``); the first one wins."""
+    seen: set[tuple[str, str]] = set()
+    unique = []
+    for post in posts:
+        key = (post.platform, post.platform_id)
+        if key not in seen:
+            seen.add(key)
+            unique.append(post)
+    return unique
+
+
+def _post_row(post: PostRecord, account_id: int, seen_at: datetime) -> dict[str, Any]:
+    return {
+        "platform": post.platform,
+        "platform_id": post.platform_id,
+        "url": post.url,
+        "account_id": account_id,
+        "kind": post.kind,
+        "reposted_id": post.reposted_id,
+        "quoted_id": post.quoted_id,
+        "replied_to_id": post.replied_to_id,
+        "thread_root_id": post.thread_root_id,
+        "via_id": post.via_id,
+        "created_at": to_db(post.created_at),
+        "status": "live",
+        "first_seen_at": to_db(post.captured_at) if post.captured_at else seen_at,
+        "last_seen_at": to_db(post.captured_at) if post.captured_at else seen_at,
+        "version_count": 0,
+    }
+
+
+def _greatest(column: Any, value: datetime) -> Any:
+    from sqlalchemy import case
+
+    return case((column < value, value), else_=column)
+
+
+def _least(column: Any, value: datetime) -> Any:
+    from sqlalchemy import case
+
+    return case((column > value, value), else_=column)
+
+
+def _retryable(exc: Exception) -> bool:
+    """Lost races (unique violations between concurrent collectors), PG serialization failures and
+    deadlocks, and SQLite 'database is locked' are retried; anything else is a real error."""
+    if isinstance(exc, IntegrityError):
+        return True
+    text = str(getattr(exc, "orig", exc)).lower()
+    return any(s in text for s in ("deadlock", "could not serialize", "database is locked", "busy"))
+
+
+__all__ = ["Store", "PageResult", "json_text", "insert_ignoring_conflicts", "or_"]
