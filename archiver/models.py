@@ -222,3 +222,24 @@ class FollowEdge(SQLModel, table=True):
     follower_id: str = Field(index=True)
     followed_id: str
     first_seen_at: datetime
+
+
+class Verification(SQLModel, table=True):
+    """One ``archiver verify`` pass: what was re-hashed and what did not match (shown in the report)."""
+
+    __tablename__ = "verification"
+    id: int | None = Field(default=None, primary_key=True)
+    started_at: datetime
+    ended_at: datetime
+    ok: bool
+    checked: str = Field(default="{}", sa_column=Column(Text, nullable=False, default="{}"))
+    mismatches: int = 0
+    details: str = Field(default="[]", sa_column=Column(Text, nullable=False, default="[]"))
+
+
+class ArchiveMeta(SQLModel, table=True):
+    """Facts about the archive as a whole, e.g. ``sample_data`` when it was filled from the sandbox."""
+
+    __tablename__ = "archive_meta"
+    key: str = Field(primary_key=True)
+    value: str = Field(sa_column=Column(Text, nullable=False))

@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 
-revision = "0001"
+revision = '0001'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -35,6 +35,11 @@ def upgrade() -> None:
     with op.batch_alter_table('account', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_account_handle'), ['handle'], unique=False)
 
+    op.create_table('archive_meta',
+    sa.Column('key', sa.String(), nullable=False),
+    sa.Column('value', sa.Text(), nullable=False),
+    sa.PrimaryKeyConstraint('key')
+    )
     op.create_table('follow',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('platform', sa.String(), nullable=False),
@@ -71,6 +76,16 @@ def upgrade() -> None:
     with op.batch_alter_table('run', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_run_kind'), ['kind'], unique=False)
 
+    op.create_table('verification',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('started_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('ended_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('ok', sa.Boolean(), nullable=False),
+    sa.Column('checked', sa.Text(), nullable=False),
+    sa.Column('mismatches', sa.Integer(), nullable=False),
+    sa.Column('details', sa.Text(), nullable=False),
+    sa.PrimaryKeyConstraint('id')
+    )
     op.create_table('account_handle',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('account_id', sa.Integer(), nullable=False),
@@ -292,6 +307,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_account_handle_account_id'))
 
     op.drop_table('account_handle')
+    op.drop_table('verification')
     with op.batch_alter_table('run', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_run_kind'))
 
@@ -301,6 +317,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_follow_follower_id'))
 
     op.drop_table('follow')
+    op.drop_table('archive_meta')
     with op.batch_alter_table('account', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_account_handle'))
 
