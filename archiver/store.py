@@ -15,7 +15,7 @@ import random
 import socket
 import time
 import zlib
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -203,6 +203,30 @@ class Store:
             try:
                 with writer(self.engine).begin() as conn:
                     return self._write_page(conn, page, run_id, media)
+            except (IntegrityError, OperationalError, DBAPIError) as exc:
+                if attempt == MAX_PAGE_ATTEMPTS - 1 or not _retryable(exc):
+                    raise
+                time.sleep(min(2.0, 0.05 * 2**attempt) * (0.5 + random.random()))
+        raise AssertionError("unreachable")
+
+    def ingest_batch(
+        self,
+        pages: list[Page],
+        run_id: int | None = None,
+        in_transaction: Callable[[Connection], None] | None = None,
+    ) -> PageResult:
+        """Store several pages in ONE transaction (imports: far fewer commits, and a batch plus
+        the importer's checkpoint, written by ``in_transaction``, commit or roll back together)."""
+        media = [self._resolve_media(page) for page in pages]
+        for attempt in range(MAX_PAGE_ATTEMPTS):
+            try:
+                total = PageResult()
+                with writer(self.engine).begin() as conn:
+                    for page, page_media in zip(pages, media, strict=True):
+                        total.add(self._write_page(conn, page, run_id, page_media))
+                    if in_transaction is not None:
+                        in_transaction(conn)
+                return total
             except (IntegrityError, OperationalError, DBAPIError) as exc:
                 if attempt == MAX_PAGE_ATTEMPTS - 1 or not _retryable(exc):
                     raise
