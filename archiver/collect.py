@@ -83,6 +83,8 @@ def run_collect(
     backfill: bool = False,
 ) -> RunOutcome:
     """Collect every source into one run; never raises for a single source's failure."""
+    if any(_is_loopback(config.platform(s.platform).base_url) for s in sources):
+        store.mark_sample_data()
     run_id = store.start_run(kind, [s.name for s in sources])
     total = PageResult()
     outcomes: list[SourceOutcome] = []
@@ -109,6 +111,14 @@ def run_collect(
     counts = total.as_dict() | {"sources": len(outcomes), "sources_complete": sum(o.complete for o in outcomes)}
     store.finish_run(run_id, status, counts, errors)
     return RunOutcome(run_id=run_id, status=status, result=total, sources=outcomes)
+
+
+def _is_loopback(url: str | None) -> bool:
+    """A source served from this machine is the sandbox (or a test double): its data is a sample."""
+    from urllib.parse import urlsplit
+
+    host = urlsplit(url).hostname if url else None
+    return host is not None and (host == "localhost" or host.startswith("127.") or host == "::1")
 
 
 def _collect_source(

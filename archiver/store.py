@@ -194,6 +194,14 @@ class Store:
                 )
             )
 
+    def mark_sample_data(self) -> None:
+        """Record that this archive holds sandbox data, so every report and status says so."""
+        from archiver.models import ArchiveMeta
+
+        table: Table = ArchiveMeta.__table__  # type: ignore[assignment]
+        with writer(self.engine).begin() as conn:
+            conn.execute(insert_ignoring_conflicts(conn, table, ["key"]), {"key": "sample_data", "value": "1"})
+
     # ---- pages ------------------------------------------------------------------------
     def ingest(self, page: Page, run_id: int | None = None) -> PageResult:
         """Store one page atomically. Media is fetched first, outside the transaction, so a slow

@@ -52,3 +52,88 @@ def register(app: typer.Typer) -> None:
         if not quiet or outcome.status != "complete":
             print_run(outcome, quiet=quiet)
         raise typer.Exit(outcome.exit_code)
+
+    @app.command()
+    def verify(archive: ArchiveOpt = None, db: DbOpt = None, quiet: QuietOpt = False,
+               json_out: JsonOpt = False) -> None:
+        """Re-hash every capture, snapshot, Bluesky CID and media file; name each mismatch (exit 1)."""
+        import orjson
+
+        from archiver.archive import open_archive
+        from archiver.verify import verify_archive
+
+        handle = open_archive(archive, db)
+        report = verify_archive(handle.engine, handle.media_dir)
+        if json_out:
+            typer.echo(orjson.dumps({"ok": report.ok, "checked": report.checked,
+                                     "mismatches": [str(m) for m in report.mismatches]}).decode())
+        else:
+            for mismatch in report.mismatches:
+                typer.echo(f"MISMATCH {mismatch}", err=True)
+            if not quiet or not report.ok:
+                c = report.checked
+                verdict = "OK" if report.ok else f"FAILED: {len(report.mismatches)} mismatches"
+                typer.echo(f"verify {verdict}: {c['captures']} captures, {c['snapshots']} snapshots, "
+                           f"{c['cids']} Bluesky CIDs, {c['media']} media files checked")
+        raise typer.Exit(0 if report.ok else 1)
+
+    @app.command()
+    def status(archive: ArchiveOpt = None, db: DbOpt = None, json_out: JsonOpt = False) -> None:
+        """What the archive holds, how the last run went, and the last verification."""
+        import orjson
+
+        from archiver.archive import open_archive
+        from archiver.queries import archive_summary
+        from archiver.render_text import print_status
+
+        handle = open_archive(archive, db)
+        summary = archive_summary(handle.engine)
+        try:
+            from archiver.ops.coverage import coverage_gaps
+
+            summary["coverage_gaps"] = coverage_gaps(handle.engine)
+        except ModuleNotFoundError:
+            pass
+        if json_out:
+            typer.echo(orjson.dumps(summary, option=orjson.OPT_INDENT_2).decode())
+        else:
+            print_status(summary)
+
+    @app.command()
+    def show(
+        post: Annotated[str, typer.Argument(help="Platform id, at:// URI, post URL, or archive row id.")],
+        archive: ArchiveOpt = None, db: DbOpt = None, json_out: JsonOpt = False,
+    ) -> None:
+        """Every archived version of one post, with its hashes and capture times."""
+        import orjson
+
+        from archiver.archive import open_archive
+        from archiver.queries import post_history
+        from archiver.render_text import print_history
+
+        handle = open_archive(archive, db)
+        history = post_history(handle.engine, post)
+        if json_out:
+            typer.echo(orjson.dumps(history, option=orjson.OPT_INDENT_2).decode())
+        else:
+            print_history(history)
+
+    @app.command()
+    def demo(
+        out: Annotated[Path, typer.Option("--out", help="Directory for the demo archive and report.")] = Path("demo"),
+        json_out: JsonOpt = False,
+        quiet: QuietOpt = False,
+    ) -> None:
+        """Collect the illustrative sandbox scenario twice (an edit, deletions, a rename), analyse and report."""
+        import orjson
+
+        from archiver.demo import run_demo
+
+        def say(line: str) -> None:
+            if not json_out and not quiet:
+                typer.echo(line)
+
+        result = run_demo(out, say)
+        if json_out:
+            typer.echo(orjson.dumps(result.as_dict(), option=orjson.OPT_INDENT_2).decode())
+        raise typer.Exit(0 if result.verified else 1)
