@@ -20,7 +20,7 @@ from archiver.archive import Archive, open_archive
 from archiver.collect import RunOutcome, run_collect
 from archiver.config import Secrets
 from archiver.errors import BadInputError
-from archiver.models import ArchiveMeta
+from archiver.models import ArchiveMeta, table_of
 from archiver.queries import archive_summary
 from archiver.sandbox.config import sandbox_config
 from archiver.sandbox.scenario import SYNTHETIC_NOTICE
@@ -68,7 +68,7 @@ def _is_sample_archive(archive_dir: Path) -> bool:
     except Exception:
         return False
     try:
-        table = ArchiveMeta.__table__
+        table = table_of(ArchiveMeta)
         with handle.engine.connect() as conn:
             value = conn.execute(select(table.c.value).where(table.c.key == "sample_data")).scalar()
         return value == "1"

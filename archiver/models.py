@@ -1,16 +1,22 @@
 """The archive's tables. Users query them directly, so names and meanings are an interface:
 every column is documented in docs/schema.md, and a change needs an Alembic migration.
 
-All times are aware UTC (SQLModel UTCDateTime: timestamptz on PostgreSQL). JSON-valued columns are TEXT holding UTF-8 JSON, so that both
-SQLite's and PostgreSQL's JSON functions can read them.
+All times are aware UTC (SQLModel UTCDateTime: timestamptz on PostgreSQL). JSON-valued columns
+are TEXT holding UTF-8 JSON, so that both SQLite's and PostgreSQL's JSON functions can read them.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import Column, Index, LargeBinary, Text, UniqueConstraint
+from sqlalchemy import Column, Index, LargeBinary, Table, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
+
+
+def table_of(model: Any) -> Table:
+    """The Core ``Table`` of a SQLModel class (typed, for insert/select in bulk paths)."""
+    return model.__table__  # type: ignore[no-any-return]
 
 
 class Run(SQLModel, table=True):

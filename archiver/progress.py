@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import Any
 
 
 @contextmanager
@@ -14,7 +15,7 @@ def progress_hook(enabled: bool) -> Iterator[Callable[[str, int], None] | None]:
     from rich.console import Console
     from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-    tasks: dict[str, int] = {}
+    tasks: dict[str, Any] = {}
     with Progress(SpinnerColumn(), TextColumn("{task.description}"), TextColumn("{task.completed} posts"),
                   TimeElapsedColumn(), console=Console(stderr=True), transient=False) as bar:
 

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 
 from archiver.errors import BadInputError
-from archiver.models import ArchiveMeta, Verification
+from archiver.models import ArchiveMeta, Verification, table_of
 from archiver.store import (
     T_ACCOUNT,
     T_COVERAGE,
@@ -23,8 +23,8 @@ from archiver.store import (
     T_STATUS_EVENT,
 )
 
-T_VERIFICATION = Verification.__table__
-T_META = ArchiveMeta.__table__
+T_VERIFICATION = table_of(Verification)
+T_META = table_of(ArchiveMeta)
 
 
 def _iso(value: Any) -> Any:

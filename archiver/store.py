@@ -15,7 +15,7 @@ import random
 import socket
 import time
 import zlib
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -52,22 +52,23 @@ from archiver.models import (
     Snapshot,
     SnapshotMedia,
     SourceCoverage,
+    table_of,
 )
 from archiver.timeutil import to_db, utcnow
 
-T_ACCOUNT: Table = Account.__table__  # type: ignore[assignment]
-T_HANDLE: Table = AccountHandle.__table__  # type: ignore[assignment]
-T_CAPTURE: Table = Capture.__table__  # type: ignore[assignment]
-T_POST: Table = Post.__table__  # type: ignore[assignment]
-T_SNAPSHOT: Table = Snapshot.__table__  # type: ignore[assignment]
-T_SIGHTING: Table = Sighting.__table__  # type: ignore[assignment]
-T_STATUS_EVENT: Table = PostStatusEvent.__table__  # type: ignore[assignment]
-T_MEDIA: Table = Media.__table__  # type: ignore[assignment]
-T_SNAPSHOT_MEDIA: Table = SnapshotMedia.__table__  # type: ignore[assignment]
-T_MEDIA_FAILURE: Table = MediaFailure.__table__  # type: ignore[assignment]
-T_RUN: Table = Run.__table__  # type: ignore[assignment]
-T_COVERAGE: Table = SourceCoverage.__table__  # type: ignore[assignment]
-T_FOLLOW: Table = FollowEdge.__table__  # type: ignore[assignment]
+T_ACCOUNT = table_of(Account)
+T_HANDLE = table_of(AccountHandle)
+T_CAPTURE = table_of(Capture)
+T_POST = table_of(Post)
+T_SNAPSHOT = table_of(Snapshot)
+T_SIGHTING = table_of(Sighting)
+T_STATUS_EVENT = table_of(PostStatusEvent)
+T_MEDIA = table_of(Media)
+T_SNAPSHOT_MEDIA = table_of(SnapshotMedia)
+T_MEDIA_FAILURE = table_of(MediaFailure)
+T_RUN = table_of(Run)
+T_COVERAGE = table_of(SourceCoverage)
+T_FOLLOW = table_of(FollowEdge)
 
 MAX_PAGE_ATTEMPTS = 6
 _CHUNK = 400  # bound on bound parameters per IN (...) query (SQLite allows 32766, PG 65535)
@@ -198,7 +199,7 @@ class Store:
         """Record that this archive holds sandbox data, so every report and status says so."""
         from archiver.models import ArchiveMeta
 
-        table: Table = ArchiveMeta.__table__  # type: ignore[assignment]
+        table = table_of(ArchiveMeta)
         with writer(self.engine).begin() as conn:
             conn.execute(insert_ignoring_conflicts(conn, table, ["key"]), {"key": "sample_data", "value": "1"})
 
@@ -339,7 +340,7 @@ class Store:
     ) -> dict[tuple[str, str], int]:
         records: dict[tuple[str, str], AccountRecord] = {}
         for record in [*(p.author for p in posts), *page.accounts]:
-            key = (record.platform, record.platform_id)
+            key: tuple[str, str] = (record.platform, record.platform_id)
             previous = records.get(key)
             if previous is None:
                 records[key] = AccountRecord(record.platform, record.platform_id, record.handle,
@@ -620,7 +621,7 @@ class _PostState:
     last_seen_at: datetime | None
 
 
-def _select_posts(conn: Connection, keys: list[tuple[str, str]]) -> dict[tuple[str, str], _PostState]:
+def _select_posts(conn: Connection, keys: Sequence[tuple[str, str]]) -> dict[tuple[str, str], _PostState]:
     found: dict[tuple[str, str], _PostState] = {}
     by_platform: dict[str, list[str]] = {}
     for platform, platform_id in keys:

@@ -24,11 +24,11 @@ from sqlalchemy.engine import Engine
 from archiver.db import writer
 from archiver.hashing import bluesky_cid, canonical_json, sha256_hex
 from archiver.media import media_path
-from archiver.models import Verification
+from archiver.models import Verification, table_of
 from archiver.store import T_CAPTURE, T_MEDIA, T_POST, T_SNAPSHOT, json_text
 from archiver.timeutil import utcnow
 
-T_VERIFICATION = Verification.__table__
+T_VERIFICATION = table_of(Verification)
 _BATCH = 2000
 
 
@@ -72,7 +72,7 @@ def _batches(engine: Engine, query: Any, key: Any) -> Iterator[list[Any]]:
     while True:
         q = query if last is None else query.where(key > last)
         with engine.connect() as conn:
-            rows = conn.execute(q.order_by(key).limit(_BATCH)).all()
+            rows = list(conn.execute(q.order_by(key).limit(_BATCH)).all())
         if not rows:
             return
         yield rows

@@ -30,7 +30,9 @@ def register(app: typer.Typer) -> None:
     @app.command()
     def collect(
         config: ConfigOpt = None,
-        source: Annotated[list[str] | None, typer.Option("--source", "-s", help="Only this source (repeatable).")] = None,
+        source: Annotated[
+            list[str] | None, typer.Option("--source", "-s", help="Only this source (repeatable).")
+        ] = None,
         backfill: Annotated[bool, typer.Option("--backfill", help="Bluesky: also import the full repo CAR.")] = False,
         archive: ArchiveOpt = None,
         db: DbOpt = None,
@@ -92,7 +94,7 @@ def register(app: typer.Typer) -> None:
             from archiver.ops.coverage import coverage_gaps
 
             summary["coverage_gaps"] = coverage_gaps(handle.engine)
-        except ModuleNotFoundError:
+        except ImportError:  # the operations capability is optional
             pass
         if json_out:
             typer.echo(orjson.dumps(summary, option=orjson.OPT_INDENT_2).decode())
