@@ -133,7 +133,7 @@ def build_repo_car(
     record_blocks = _Blocks()
     items: list[tuple[bytes, bytes, int]] = []
     seen: set[bytes] = set()
-    for collection, rkey, record in records:
+    for collection, rkey, record in sorted(records, key=lambda r: (r[0], r[1])):  # deterministic bytes
         key = f"{collection}/{rkey}".encode()
         if key in seen:
             raise ValueError(f"duplicate record key {key.decode()}")
