@@ -1,0 +1,1 @@
+"""Operations: unattended runs (lock, run, coverage gaps, structured logs) and archive copies."""

@@ -1,0 +1,135 @@
+"""Fault injection for the sandbox: the bad nights a cron collector must survive, on demand.
+
+``parse_faults("rate_limit=0.1,server_error=0.05,timeout=0.02,malformed=0.02,reset_header_missing=0.5,seed=7")``
+gives a ``FaultPlan``; pass it as ``SandboxServer(fault_hook=plan)`` (``archiver sandbox serve
+--faults ...`` does). For each API request (X ``/2/...`` and XRPC ``/xrpc/...``; media downloads
+and the ``/_sandbox`` control endpoints are never faulted) the plan draws once from a seeded
+generator and either answers with a fault or lets the request through:
+
+- ``rate_limit``: 429 in the platform's shape, with ``x-rate-limit-reset`` (X) or ``ratelimit-reset``
+  (XRPC) a few seconds ahead, unless ``reset_header_missing`` (a second draw) drops the header;
+- ``server_error``: 500 in the platform's error shape;
+- ``timeout``: stalls ``stall`` seconds (default 35, longer than the collectors' 30 s timeout)
+  before answering, so the client gives up first;
+- ``malformed``: status 200 with a truncated JSON body.
+
+Why media is exempt: a failed media download is already recorded and retried by the store, and
+its absence changes the snapshot's content hash; faults here are about the API paths.
+"""
+
+from __future__ import annotations
+
+import random
+import threading
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+
+from archiver.errors import BadInputError
+from archiver.sandbox.server import SandboxRequest, SandboxResponse
+
+_RATES = ("rate_limit", "server_error", "timeout", "malformed")
+_KNOWN = (*_RATES, "reset_header_missing", "seed", "stall", "reset_after")
+
+
+@dataclass
+class FaultPlan:
+    """A seeded, thread-safe fault schedule; call it with a request to get a fault or None."""
+
+    rate_limit: float = 0.0
+    server_error: float = 0.0
+    timeout: float = 0.0
+    malformed: float = 0.0
+    reset_header_missing: float = 0.0
+    seed: int = 0
+    stall: float = 35.0  # seconds a timeout fault waits before answering
+    reset_after: float = 2.0  # seconds ahead that a 429's reset header points to
+    injected: Counter[str] = field(default_factory=Counter)
+    _rng: random.Random = field(init=False, repr=False)
+    _lock: threading.Lock = field(init=False, repr=False, default_factory=threading.Lock)
+
+    def __post_init__(self) -> None:
+        self._rng = random.Random(self.seed)
+
+    @property
+    def total_rate(self) -> float:
+        return self.rate_limit + self.server_error + self.timeout + self.malformed
+
+    def __call__(self, request: SandboxRequest) -> SandboxResponse | None:
+        xrpc = request.path.startswith("/xrpc/")
+        if not (xrpc or request.path.startswith("/2/")):
+            return None
+        with self._lock:
+            draw = self._rng.random()
+            header_draw = self._rng.random()
+            kind = self._pick(draw)
+            if kind is None:
+                return None
+            missing = kind == "rate_limit" and header_draw < self.reset_header_missing
+            self.injected[kind + ("_no_reset" if missing else "")] += 1
+        if kind == "rate_limit":
+            return _rate_limited(xrpc, None if missing else int(time.time() + self.reset_after))
+        if kind == "server_error":
+            return _server_error(xrpc)
+        if kind == "timeout":
+            response = _server_error(xrpc)
+            response.delay = self.stall
+            return response
+        return SandboxResponse(200, b'{"feed": [{"post": {"uri": "at://did:plc:' if xrpc else
+                               b'{"data": [{"id": "18', {"content-type": "application/json"})
+
+    def _pick(self, draw: float) -> str | None:
+        edge = 0.0
+        for name in _RATES:
+            edge += getattr(self, name)
+            if draw < edge:
+                return name
+        return None
+
+
+def _rate_limited(xrpc: bool, reset: int | None) -> SandboxResponse:
+    if xrpc:
+        headers = {"ratelimit-limit": "3000", "ratelimit-remaining": "0", "ratelimit-policy": "3000;w=300"}
+        if reset is not None:
+            headers["ratelimit-reset"] = str(reset)
+        body = {"error": "RateLimitExceeded", "message": "Rate Limit Exceeded"}
+        return SandboxResponse.json(body, 429, headers)
+    headers = {"x-rate-limit-limit": "900", "x-rate-limit-remaining": "0"}
+    if reset is not None:
+        headers["x-rate-limit-reset"] = str(reset)
+    return SandboxResponse.json({"title": "Too Many Requests", "detail": "Too Many Requests",
+                                 "type": "about:blank", "status": 429}, 429, headers)
+
+
+def _server_error(xrpc: bool) -> SandboxResponse:
+    if xrpc:
+        return SandboxResponse.json({"error": "InternalServerError", "message": "Internal Server Error"}, 500)
+    return SandboxResponse.json({"title": "Internal Server Error", "detail": "Internal Server Error",
+                                 "type": "about:blank", "status": 500}, 500)
+
+
+def parse_faults(spec: str) -> FaultPlan:
+    """Parse ``name=value,...``; a bad spec is a one-line ``BadInputError`` naming the field."""
+    values: dict[str, float | int] = {}
+    for part in (p.strip() for p in spec.split(",")):
+        if not part:
+            continue
+        name, sep, raw = part.partition("=")
+        name = name.strip()
+        if not sep or name not in _KNOWN:
+            raise BadInputError(f"--faults: {part!r}: expected name=value, name one of {', '.join(_KNOWN)}")
+        if name in values:
+            raise BadInputError(f"--faults: {name} given twice")
+        try:
+            value: float | int = int(raw) if name == "seed" else float(raw)
+        except ValueError:
+            raise BadInputError(f"--faults: {name}={raw!r} is not a number") from None
+        if name in (*_RATES, "reset_header_missing") and not 0.0 <= value <= 1.0:
+            raise BadInputError(f"--faults: {name}={raw} must be a probability between 0 and 1")
+        if name in ("stall", "reset_after") and value < 0:
+            raise BadInputError(f"--faults: {name}={raw} must not be negative")
+        values[name] = value
+    plan = FaultPlan(**values)  # type: ignore[arg-type]
+    if plan.total_rate > 1.0:
+        raise BadInputError(f"--faults: rates add up to {plan.total_rate:g}, more than 1")
+    return plan
