@@ -99,6 +99,7 @@ def _route(request: SandboxRequest, world: World) -> SandboxResponse:
 class _RequestHandler(BaseHTTPRequestHandler):
     server_version = "archiver-sandbox/1"
     protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True  # headers and body go out as two writes: without this, 40 ms each
 
     def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - stdlib signature
         if getattr(self.server, "verbose", False):
