@@ -19,7 +19,7 @@ from archiver.collectors.base import Collector, SourceState, make_collector
 from archiver.collectors.records import Page, SourceProblem
 from archiver.config import Config, Secrets, Source
 from archiver.errors import ArchiverError
-from archiver.store import T_ACCOUNT, T_POST, PageResult, Store
+from archiver.store import T_ACCOUNT, T_HANDLE, T_POST, PageResult, Store
 
 
 @dataclass
@@ -53,7 +53,9 @@ def source_state(engine: Engine, source: Source) -> SourceState:
         row = conn.execute(
             select(T_ACCOUNT.c.id, T_ACCOUNT.c.platform_id, T_ACCOUNT.c.handle).where(
                 and_(T_ACCOUNT.c.platform == source.platform,
-                     or_(T_ACCOUNT.c.platform_id == account, func.lower(T_ACCOUNT.c.handle) == account.lower()))
+                     or_(T_ACCOUNT.c.platform_id == account, func.lower(T_ACCOUNT.c.handle) == account.lower(),
+                         T_ACCOUNT.c.id.in_(select(T_HANDLE.c.account_id)
+                                            .where(func.lower(T_HANDLE.c.handle) == account.lower()))))
             )
         ).first()
         if row is None:
