@@ -50,7 +50,7 @@ KNOWN_MEDIA_FIELDS = {
 KNOWN_EXPANSIONS = {
     "attachments.media_keys", "attachments.poll_ids", "author_id", "edit_history_tweet_ids",
     "entities.mentions.username", "geo.place_id", "in_reply_to_user_id", "referenced_tweets.id",
-    "referenced_tweets.id.author_id", "referenced_tweets.id.attachments.media_keys", "pinned_tweet_id",
+    "referenced_tweets.id.author_id", "pinned_tweet_id",
 }
 # Per-endpoint app limits for a 15-minute window (X's published Basic/Pro figures, rounded).
 RATE_LIMITS = {"users": 300, "timeline": 1500, "tweets": 3500, "quotes": 75, "search": 450, "following": 15}
@@ -168,6 +168,10 @@ class _Ctx:
                     users[mention["id"]] = None
             if "attachments.media_keys" in self.expansions:
                 media.update(dict.fromkeys(tweet.media_keys))
+            if "edit_history_tweet_ids" in self.expansions:
+                for version in tweet.fields["edit_history_tweet_ids"]:
+                    if version not in primary and version in self.view.tweets:
+                        referenced[version] = self.view.tweets[version]
             if "referenced_tweets.id" in self.expansions:
                 for ref in tweet.fields.get("referenced_tweets", []):
                     target = self.view.tweets.get(ref["id"])
@@ -179,7 +183,7 @@ class _Ctx:
         for target in referenced.values():
             if "referenced_tweets.id.author_id" in self.expansions:
                 users[target.fields["author_id"]] = None
-            if "referenced_tweets.id.attachments.media_keys" in self.expansions:
+            if "attachments.media_keys" in self.expansions:  # X expands included tweets' media too
                 media.update(dict.fromkeys(target.media_keys))
         out: dict[str, Any] = {}
         media_objects = [m for m in (self.media(k) for k in media) if m is not None]
