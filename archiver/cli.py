@@ -57,7 +57,10 @@ _register_parts()
 def main() -> None:
     """Entry point: an ArchiverError becomes one line on stderr and its exit code."""
     try:
-        app(standalone_mode=False)
+        # Outside standalone mode Typer *returns* the code of typer.Exit (and 130 for ^C).
+        code = app(standalone_mode=False)
+        if isinstance(code, int) and code:
+            sys.exit(code)
     except ArchiverError as exc:
         print(f"archiver: error: {exc}", file=sys.stderr)
         sys.exit(exc.exit_code)
