@@ -5,6 +5,7 @@ are not part of the statement. They would shift a lexicon score (a handle like `
 is not a positive word) and make the same statement score differently as a reply and as a post.
 Hashtags keep their word (``#proud`` is the author's word) and lose only the ``#``.
 
+Contractions of "not" are spelled out ("isn't" -> "is not"): TextBlob's tokenizer loses them.
 Emoji are split out here as well, because they are scored by their own table (``analysis.tone``):
 neither TextBlob nor VADER's word lexicon reads them well.
 
@@ -37,6 +38,15 @@ _EMOJI = re.compile(
 )
 _EMOJI_MODIFIERS = re.compile("[\ufe0e\ufe0f\u200d\u20e3\U0001f3fb-\U0001f3ff]")
 _LETTER = re.compile(r"[^\W\d_]")
+# TextBlob's tokenizer splits "isn't" into "is n ' t" and so loses the negation ("isn't great" reads
+# as +0.8). Spelling the contraction out keeps it; VADER treats "is not" as it treats "isn't".
+_IRREGULAR_NOT = {"wo": "will", "ca": "can", "sha": "shall", "ai": "is"}  # the stem before "n't"
+_NOT_CONTRACTION = re.compile(r"\b(\w+)n[’']t\b", re.IGNORECASE)
+
+
+def _spell_out_not(match: re.Match[str]) -> str:
+    stem = match.group(1)
+    return f"{_IRREGULAR_NOT.get(stem.lower(), stem)} not"
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,6 +78,7 @@ def clean(text: str | None) -> CleanText:
     """Split a post's text into its scoreable words and its emoji."""
     stripped = strip_platform_text(text or "")
     stripped = _EMOJI_MODIFIERS.sub("", stripped)
+    stripped = _NOT_CONTRACTION.sub(_spell_out_not, stripped)
     emoji = tuple(_EMOJI.findall(stripped))
     words = _SPACE.sub(" ", _EMOJI.sub(" ", stripped)).strip() if emoji else stripped
     return CleanText(words=words, emoji=emoji)

@@ -133,8 +133,8 @@ def main() -> None:
             ("VADER alone", [r["vader"] for r in part]),
             ("combined (abstain=0)", [r["score"] if r["score"] is not None else 0.0 for r in part]),
         ]
-        for label, values in lines:
-            print(f"{name:7s} {label:20s} {len(values):5d}  {pearson(values, labels):8.3f}  "
+        for reader, values in lines:
+            print(f"{name:7s} {reader:20s} {len(values):5d}  {pearson(values, labels):8.3f}  "
                   f"{sign_agreement(values, labels):10.3f}")
         values = [r["score"] for r in covered]
         clabels = [r["label"] for r in covered]

@@ -9,8 +9,8 @@ Owned by the tone (issue 5) capability; tables defined in analysis/tone_models.p
 
 from __future__ import annotations
 
-import sqlalchemy as sa  # noqa: F401
-from alembic import op  # noqa: F401
+import sqlalchemy as sa
+from alembic import op
 
 revision = "0004"
 down_revision = "0003"
@@ -19,8 +19,32 @@ depends_on = None
 
 
 def upgrade() -> None:
-    pass
+    op.create_table(
+        "tone",
+        sa.Column("id", sa.Integer(), primary_key=True),
+        sa.Column("content_sha256", sa.String(), nullable=False),
+        sa.Column("analyzer", sa.String(), nullable=False),
+        sa.Column("analyzer_version", sa.String(), nullable=False),
+        sa.Column("lang", sa.String(), nullable=True),
+        sa.Column("lang_method", sa.String(), nullable=False),
+        sa.Column("lang_confidence", sa.Float(), nullable=True),
+        sa.Column("textblob_polarity", sa.Float(), nullable=True),
+        sa.Column("textblob_subjectivity", sa.Float(), nullable=True),
+        sa.Column("vader_compound", sa.Float(), nullable=True),
+        sa.Column("emoji_tone", sa.Float(), nullable=True),
+        sa.Column("emoji_count", sa.Integer(), nullable=False),
+        sa.Column("signal_words", sa.Integer(), nullable=False),
+        sa.Column("score", sa.Float(), nullable=True),
+        sa.Column("label", sa.String(), nullable=True),
+        sa.Column("method", sa.String(), nullable=True),
+        sa.Column("possible_irony", sa.Boolean(), nullable=False),
+        sa.Column("abstain_reason", sa.Text(), nullable=True),
+        sa.Column("scored_at", sa.DateTime(timezone=True), nullable=False),
+        sa.UniqueConstraint("content_sha256", "analyzer_version", name="uq_tone_content_version"),
+    )
+    op.create_index("ix_tone_analyzer_version", "tone", ["analyzer_version"])
 
 
 def downgrade() -> None:
-    pass
+    op.drop_index("ix_tone_analyzer_version", table_name="tone")
+    op.drop_table("tone")

@@ -1,0 +1,94 @@
+"""Tone as text for a terminal: one post, coverage, and the demo's key statements.
+
+Kept apart from the CLI (which only parses arguments) and from the report (HTML): the demo, the
+``archiver tone`` commands and anyone at a Python prompt print the same lines.
+
+- ``find_post(engine, ref) -> int``: a post id from a post id, a platform id or a post URL.
+- ``describe(tone) -> str``: "positive +0.62 (textblob+vader+emoji, en by platform)" or
+  "no score: unsupported_language:es".
+- ``key_statement_lines(engine, limit)``: the tracked accounts' most-responded-to originals with
+  their tone, then every abstention reason with its count (what ``archiver demo`` prints).
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.engine import Engine
+
+from analysis.tone_store import PostTone, coverage, post_tones
+from archiver.errors import BadInputError
+from archiver.store import T_ACCOUNT, T_POST, T_SNAPSHOT
+
+
+def find_post(engine: Engine, ref: str) -> int:
+    """Resolve what a user typed to one post id, or say clearly that it names none (or several)."""
+    conditions = [T_POST.c.platform_id == ref, T_POST.c.url == ref]
+    if ref.isdigit() and len(ref) < 12:  # X ids are 18+ digits; a short number is our own post id
+        conditions.append(T_POST.c.id == int(ref))
+    with engine.connect() as conn:
+        ids = sorted({int(i) for i in conn.execute(select(T_POST.c.id).where(or_(*conditions)))})
+    if not ids:
+        raise BadInputError(f"POST {ref!r}: no such post in the archive (give a post id, platform id or URL)")
+    if len(ids) > 1:
+        raise BadInputError(f"POST {ref!r}: matches posts {ids}; give the post id")
+    return ids[0]
+
+
+def describe(tone: PostTone) -> str:
+    """One line: the label and score with how it was made, or the reason there is none."""
+    source = "" if tone.scored_as == "own" else f", read from the reposted post {tone.source_post_id}"
+    lang = f"{tone.lang or '?'} by {tone.lang_method}" if tone.lang_method else "language not decided"
+    if tone.score is None:
+        return f"no score: {tone.abstain_reason} ({lang}{source})"
+    irony = "; POSSIBLE IRONY: words and emoji disagree" if tone.possible_irony else ""
+    return f"{tone.label} {tone.score:+.2f} ({tone.method}, {lang}{source}){irony}"
+
+
+def detail_lines(tone: PostTone) -> list[str]:
+    """Every reader's own figure, for ``archiver tone show``."""
+    def fmt(value: float | None) -> str:
+        return "-" if value is None else f"{value:+.3f}"
+
+    return [
+        f"tone:      {describe(tone)}",
+        f"textblob:  {fmt(tone.textblob_polarity)}   vader: {fmt(tone.vader_compound)}   "
+        f"emoji: {fmt(tone.emoji_tone)}   sentiment-bearing words: {tone.signal_words or 0}",
+        f"content:   {tone.content_sha256 or '-'}",
+        f"analyzer:  {tone.analyzer_version}",
+    ]
+
+
+def key_statement_lines(engine: Engine, limit: int = 8, width: int = 70) -> list[str]:
+    """Tracked accounts' originals with the most responses and reposts, each with its tone; then
+    the archive's tone coverage and every abstention reason."""
+    child = T_POST.alias("child")
+    root = T_POST.alias("root")
+    counted = (
+        select(root.c.id, func.count(child.c.id).label("n"))
+        .select_from(root.join(T_ACCOUNT, T_ACCOUNT.c.id == root.c.account_id)
+                     .outerjoin(child, (child.c.platform == root.c.platform) & or_(
+                         child.c.reposted_id == root.c.platform_id, child.c.quoted_id == root.c.platform_id,
+                         child.c.replied_to_id == root.c.platform_id)))
+        .where(T_ACCOUNT.c.tracked.is_(True), root.c.kind != "repost")
+        .group_by(root.c.id)
+        .order_by(func.count(child.c.id).desc(), root.c.id)
+        .limit(limit)
+    )
+    with engine.connect() as conn:
+        top = [(int(i), int(n)) for i, n in conn.execute(counted)]
+        ids = [i for i, _ in top]
+        info = {int(r.id): (r.handle, r.text) for r in conn.execute(
+            select(T_POST.c.id, T_ACCOUNT.c.handle, T_SNAPSHOT.c.text)
+            .join(T_ACCOUNT, T_ACCOUNT.c.id == T_POST.c.account_id)
+            .outerjoin(T_SNAPSHOT, T_SNAPSHOT.c.id == T_POST.c.current_snapshot_id)
+            .where(T_POST.c.id.in_(ids)))} if ids else {}
+    tones = post_tones(engine, ids)
+    lines = ["tone of key statements:"]
+    for post_id, reshares in top:
+        handle, text = info.get(post_id, (None, None))
+        snippet = " ".join((text or "").split())
+        snippet = snippet if len(snippet) <= width else snippet[: width - 1] + "…"
+        lines.append(f"  @{handle} ({reshares} responses/reposts): {describe(tones[post_id])}")
+        lines.append(f"      \"{snippet}\"")
+    lines.append("  " + coverage(engine).summary())
+    return lines
