@@ -171,7 +171,9 @@ class SandboxServer:
         self.world.step = step
 
     def start(self) -> SandboxServer:
-        self._thread = threading.Thread(target=self._httpd.serve_forever, name="sandbox", daemon=True)
+        # A short poll interval: stop() waits for it, and tests start and stop many sandboxes.
+        self._thread = threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05},
+                                        name="sandbox", daemon=True)
         self._thread.start()
         return self
 
