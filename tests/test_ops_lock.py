@@ -63,9 +63,8 @@ def test_second_holder_is_refused_with_exit_75_naming_the_holder(archive: Archiv
 
 
 def test_release_lets_the_next_run_in(archive: Archive) -> None:
-    with acquire(archive, "job"):
-        with pytest.raises(LockHeldError):
-            acquire(archive, "job")
+    with acquire(archive, "job"), pytest.raises(LockHeldError):
+        acquire(archive, "job")
     with acquire(archive, "job") as again:
         assert again.previous is not None and again.previous.pid == os.getpid()
 
