@@ -1,0 +1,160 @@
+"""``build_site``: the archive rendered as a static site, written incrementally and deterministically.
+
+Every page is a pure function of the archive (DESIGN.md principle 6): its context is built from
+queries, hashed together with the site key (templates + code), and only rendered and written when
+that hash differs from the previous build's (``reports.manifest``). Raw JSON downloads are keyed by
+``raw_sha256`` and media by their content hash, so an unchanged file is never rewritten.
+
+No path of the machine that built the site, and no clock reading, enters any output file.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import orjson
+from sqlalchemy import select
+from sqlalchemy.engine import Engine
+
+from archiver.media import media_path
+from archiver.store import T_SNAPSHOT
+from reports import paths
+from reports.context_accounts import account_list, account_pages
+from reports.context_cascades import amplification_rows, cascade_list, cascade_pages
+from reports.context_index import index_context, method_context, tone_summary
+from reports.context_posts import post_pages
+from reports.facts import chunks, site_facts
+from reports.manifest import Manifest
+from reports.render import TEMPLATE_DIR, environment, render, site_key
+
+Progress = Callable[[str, int], None]
+
+
+@dataclass
+class BuildResult:
+    """What a build did. ``index_path`` is the site's entry page."""
+
+    out_dir: Path
+    index_path: Path
+    written: int
+    skipped: int
+    removed: int
+    pages: int
+    seconds: float
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"index": str(self.index_path), "written": self.written, "skipped": self.skipped,
+                "removed": self.removed, "pages": self.pages, "seconds": round(self.seconds, 3)}
+
+
+class _Site:
+    """One build: hashes each page's inputs and renders only the pages whose hash changed."""
+
+    def __init__(self, out_dir: Path, full: bool, layout: dict[str, Any]) -> None:
+        self.env = environment()
+        self.key = site_key()
+        self.manifest = Manifest(out_dir, full)
+        self.layout = layout
+        self.pages = 0
+
+    def page(self, template: str, context: dict[str, Any]) -> None:
+        path = context["page_path"]
+        full = {**self.layout, **context, "nav": _nav(path)}
+        digest = hashlib.sha256(self.key.encode() + template.encode() +
+                                orjson.dumps(full, option=orjson.OPT_SORT_KEYS)).hexdigest()
+        self.pages += 1
+        if self.manifest.wanted(path, digest):
+            self.manifest.write(path, render(self.env, template, full))
+
+    def pages_from(self, template: str, items: Iterable[tuple[str, dict[str, Any]]],
+                   progress: Progress | None, label: str) -> None:
+        for n, (_path, context) in enumerate(items, start=1):
+            self.page(template, context)
+            if progress and n % 1000 == 0:
+                progress(label, n)
+
+
+def _nav(page: str) -> dict[str, str]:
+    links = {name: paths.relative(page, target) for name, target in (
+        ("home", "index.html"), ("accounts", "accounts/index.html"), ("cascades", "cascades/index.html"),
+        ("method", "method.html"), ("css", "site.css"))}
+    section = page.split("/", 1)[0]
+    links["current"] = {"index.html": "home", "method.html": "method", "accounts": "accounts",
+                        "cascades": "cascades"}.get(section, "")
+    return links
+
+
+def build_site(engine: Engine, media_dir: Path, out_dir: Path, incremental: bool = True,
+               progress: Progress | None = None) -> BuildResult:
+    """Build (or bring up to date) the site in ``out_dir``; see the module docstring."""
+    started = time.perf_counter()
+    out_dir.mkdir(parents=True, exist_ok=True)
+    with engine.connect() as conn:
+        facts = site_facts(conn)
+        site = _Site(out_dir, not incremental, {"site": facts.as_dict()})
+        tones = None
+        if facts.has_tone:
+            from analysis.tone_store import post_tones
+
+            tones = post_tones(engine)
+        amplification = amplification_rows(conn) if facts.has_cascades else None
+
+        css = (TEMPLATE_DIR / "site.css").read_bytes()
+        site.manifest.put("site.css", hashlib.sha256(css).hexdigest(), css)
+        site.page("index.html", index_context(conn, tone_summary(tones) if tones is not None else None,
+                                              facts.has_cascades))
+        site.page("method.html", method_context(conn, facts.has_cascades, facts.has_tone))
+        site.page("accounts.html", account_list(conn))
+        cascades = cascade_list(conn) if facts.has_cascades else None
+        site.page("cascades.html", {"page_path": "cascades/index.html", "title": "Cascades", "cascades": cascades})
+        site.pages_from("account.html", account_pages(conn, tones, amplification), progress, "accounts")
+
+        available: dict[str, bool] = {}
+
+        def has_media(sha: str) -> bool:
+            if sha not in available:
+                available[sha] = media_path(media_dir, sha).is_file()
+            return available[sha]
+
+        media_seen: dict[str, str | None] = {}
+        site.pages_from("post.html", post_pages(conn, tones, facts.has_cascades, media_seen, has_media),
+                        progress, "posts")
+        if facts.has_cascades:
+            site.pages_from("cascade.html", cascade_pages(conn), progress, "cascades")
+        _raw_files(conn, site.manifest)
+    _media_files(media_dir, media_seen, site.manifest)
+    removed = site.manifest.finish()
+    return BuildResult(out_dir=out_dir, index_path=out_dir / "index.html", written=site.manifest.written,
+                       skipped=site.manifest.skipped, removed=removed, pages=site.pages,
+                       seconds=time.perf_counter() - started)
+
+
+def _raw_files(conn: Any, manifest: Manifest) -> None:
+    """``raw/<snapshot id>.json``: exactly ``snapshot.raw`` as UTF-8, so ``sha256sum`` gives
+    ``raw_sha256``. Snapshots are append-only, so a file is read from the database only when new."""
+    due: list[int] = []
+    for snapshot_id, digest in conn.execute(select(T_SNAPSHOT.c.id, T_SNAPSHOT.c.raw_sha256)
+                                            .order_by(T_SNAPSHOT.c.id)):
+        if manifest.wanted(paths.raw_file(snapshot_id), digest):
+            due.append(snapshot_id)
+    for part in chunks(due):
+        for snapshot_id, raw in conn.execute(select(T_SNAPSHOT.c.id, T_SNAPSHOT.c.raw)
+                                             .where(T_SNAPSHOT.c.id.in_(part))):
+            manifest.write(paths.raw_file(snapshot_id), raw.encode("utf-8"))
+
+
+def _media_files(media_dir: Path, seen: dict[str, str | None], manifest: Manifest) -> None:
+    """Copy the archive's own copies of the images the pages show (never a hotlink)."""
+    for sha in sorted(seen):
+        rel = paths.media_file(sha, seen[sha])
+        if manifest.wanted(rel, sha):
+            target = manifest.out_dir / rel
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(media_path(media_dir, sha), target)
+            manifest.written += 1

@@ -1,0 +1,94 @@
+"""Small facts every page needs: time formatting, the sample-data flag, which analyses have run.
+
+Times are printed from the archive's own values in one fixed format (never the clock), so that
+the same archive always gives the same bytes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, TypeVar
+
+from sqlalchemy import func, inspect, select
+from sqlalchemy.engine import Connection
+
+from archiver.models import ArchiveMeta, table_of
+from archiver.sandbox.scenario import SYNTHETIC_NOTICE
+from archiver.store import T_CAPTURE
+
+T_META = table_of(ArchiveMeta)
+CHUNK = 400  # ids per IN (...) query: well under SQLite's and PostgreSQL's parameter limits
+
+T = TypeVar("T")
+
+
+def when(moment: datetime | None) -> str | None:
+    """``2025-03-16 07:46:00 UTC``; a naive value is UTC (SQLite hands back naive datetimes)."""
+    if moment is None:
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    moment = moment.astimezone(UTC)
+    text = moment.strftime("%Y-%m-%d %H:%M:%S")
+    if moment.microsecond:
+        text += f".{moment.microsecond // 1000:03d}"
+    return text + " UTC"
+
+
+def day(moment: datetime) -> str:
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(UTC)
+    return moment.strftime("%Y-%m-%d")
+
+
+def iso_week(moment: datetime) -> str:
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(UTC)
+    year, week, _ = moment.isocalendar()
+    return f"{year}-W{week:02d}"
+
+
+def chunks(items: list[T], size: int = CHUNK) -> Iterator[list[T]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+@dataclass(frozen=True)
+class SiteFacts:
+    """What the layout of every page shows: the sample-data notice and the archive's own 'as of'."""
+
+    sample_data: bool
+    notice: str | None
+    as_of: str | None
+    has_cascades: bool
+    has_tone: bool
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"sample_data": self.sample_data, "notice": self.notice, "as_of": self.as_of,
+                "has_cascades": self.has_cascades, "has_tone": self.has_tone}
+
+
+def site_facts(conn: Connection) -> SiteFacts:
+    meta = {k: v for k, v in conn.execute(select(T_META.c.key, T_META.c.value))}
+    sample = meta.get("sample_data") == "1"
+    latest = conn.execute(select(func.max(T_CAPTURE.c.fetched_at))).scalar()
+    tables = set(inspect(conn).get_table_names())
+    has_cascades = "cascade" in tables and _any_run(conn, "cascades")
+    has_tone = "tone" in tables and bool(conn.exec_driver_sql("SELECT 1 FROM tone LIMIT 1").first())
+    return SiteFacts(sample, SYNTHETIC_NOTICE if sample else None, when(latest), has_cascades, has_tone)
+
+
+def _any_run(conn: Connection, analyzer: str) -> bool:
+    from analysis.cascade_models import T_ANALYSIS_RUN
+
+    return conn.execute(select(T_ANALYSIS_RUN.c.id).where(T_ANALYSIS_RUN.c.analyzer == analyzer).limit(1)).first() \
+        is not None
+
+
+def grouped(rows: Iterable[Any], key: int = 0) -> dict[Any, list[Any]]:
+    out: dict[Any, list[Any]] = {}
+    for row in rows:
+        out.setdefault(row[key], []).append(row)
+    return out
