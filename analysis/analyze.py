@@ -26,6 +26,7 @@ from analysis.cascade_models import T_ANALYSIS_RUN as T_RUN
 from analysis.cascades import PROVENANCE_NAMES, load_follows
 from analysis.compute import ANALYZER, ANALYZER_VERSION, CascadeResult, Computation, compute
 from analysis.post_table import KIND_NAMES, PostTable, load_post_table
+from analysis.tone_store import analyze_step as run_tone_step
 from archiver.db import writer
 from archiver.timeutil import utcnow
 
@@ -153,6 +154,7 @@ def _insert(conn: Connection, table: Table, rows: Iterable[dict[str, Any]]) -> N
 # The tone analyzer (issue 5) goes here: ("tone", <a wrapper calling analysis.tone.run_tone(engine, ...)>).
 STEPS: list[tuple[str, AnalysisStep]] = [
     ("cascades", run_cascades),
+    ("tone", run_tone_step),
 ]
 
 

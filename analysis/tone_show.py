@@ -26,7 +26,7 @@ def find_post(engine: Engine, ref: str) -> int:
     if ref.isdigit() and len(ref) < 12:  # X ids are 18+ digits; a short number is our own post id
         conditions.append(T_POST.c.id == int(ref))
     with engine.connect() as conn:
-        ids = sorted({int(i) for i in conn.execute(select(T_POST.c.id).where(or_(*conditions)))})
+        ids = sorted({int(i) for i in conn.execute(select(T_POST.c.id).where(or_(*conditions))).scalars()})
     if not ids:
         raise BadInputError(f"POST {ref!r}: no such post in the archive (give a post id, platform id or URL)")
     if len(ids) > 1:

@@ -1,0 +1,72 @@
+"""``archiver tone ...`` and the tone step of ``archiver analyze``, through the real command line."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import orjson
+
+from analysis.analyze import STEPS
+from archiver.archive import open_archive
+from tests.factories import account, page, post
+
+
+def archiver(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "archiver.cli", *args], capture_output=True, text=True,
+                          timeout=120)
+
+
+def _archive(tmp_path: Path) -> Path:
+    target = tmp_path / "arch"
+    handle = open_archive(target, create=True)
+    spanish = post(pid="1900000000000000002", text="Gracias a todos", author=account(1, "president"))
+    spanish.lang = "es"
+    handle.store(fetch_media=False).ingest(page(post(text="Oopsie... Too late 😂"), spanish))
+    handle.close()
+    return target
+
+
+def test_tone_run_show_and_coverage(tmp_path: Path) -> None:
+    target = str(_archive(tmp_path))
+    before = archiver("tone", "coverage", "--archive", target, "--json")
+    assert before.returncode == 0, before.stderr
+    assert orjson.loads(before.stdout)["reasons"] == {"not_analyzed": 2}
+
+    ran = archiver("tone", "run", "--archive", target, "--json")
+    assert ran.returncode == 0, ran.stderr
+    result = orjson.loads(ran.stdout)
+    assert (result["analysed"], result["already"]) == (2, 0)
+    assert result["coverage"] == {"total": 2, "scored": 1, "share": 0.5,
+                                  "reasons": {"unsupported_language:es": 1}}
+
+    shown = archiver("tone", "show", "https://x.com/user1/status/1900000000000000001", "--archive", target)
+    assert shown.returncode == 0, shown.stderr
+    assert "POSSIBLE IRONY" in shown.stdout and "textblob:  -0.300" in shown.stdout
+    spanish = archiver("tone", "show", "1900000000000000002", "--archive", target, "--json")
+    assert orjson.loads(spanish.stdout)["abstain_reason"] == "unsupported_language:es"
+    assert orjson.loads(spanish.stdout)["score"] is None
+
+    text = archiver("tone", "coverage", "--archive", target)
+    assert text.stdout.strip() == "tone: 1 of 2 posts scored (50.0%); not scored: unsupported_language:es 1"
+
+
+def test_unknown_post_is_a_one_line_error(tmp_path: Path) -> None:
+    result = archiver("tone", "show", "nope", "--archive", str(_archive(tmp_path)))
+    assert result.returncode == 2
+    assert result.stderr.strip().count("\n") == 0 and "POST 'nope': no such post" in result.stderr
+
+
+def test_analyze_runs_tone_incrementally(tmp_path: Path) -> None:
+    assert "tone" in [name for name, _ in STEPS]
+    handle = open_archive(_archive(tmp_path), create=False)
+    try:
+        step = dict(STEPS)["tone"]
+        first = step(handle.engine, False)
+        assert (first["analysed"], first["already"]) == (2, 0) and first["coverage"]["scored"] == 1
+        second = step(handle.engine, False)
+        assert (second["analysed"], second["already"]) == (0, 2)
+        assert second["analysis_run_id"] > first["analysis_run_id"]
+    finally:
+        handle.close()
