@@ -54,6 +54,13 @@ def canonical_json(value: Any) -> bytes:
     return rfc8785.dumps(value)
 
 
+def canonical_content(content: dict[str, Any]) -> bytes:
+    """RFC 8785 bytes of ``normalized_content`` output, which holds only strings, None and lists
+    or dicts of them under ASCII keys, so orjson's sorted output *is* JCS (tests/test_hashing.py
+    checks both the equivalence and that normalized content always has that shape)."""
+    return orjson.dumps(content, option=orjson.OPT_SORT_KEYS)
+
+
 def content_sha256(content: dict[str, Any]) -> str:
     return sha256_hex(canonical_json(content))
 

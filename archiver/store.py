@@ -22,12 +22,13 @@ from pathlib import Path
 from typing import Any
 
 import orjson
-from sqlalchemy import Table, and_, bindparam, insert, or_, select, tuple_, update
+from sqlalchemy import Table, and_, insert, or_, select, tuple_, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 
 from archiver import __version__
+from archiver.bulk import Bulk
 from archiver.collectors.records import (
     AccountRecord,
     MediaRef,
@@ -36,7 +37,7 @@ from archiver.collectors.records import (
     normalized_content,
 )
 from archiver.db import writer
-from archiver.hashing import canonical_json, sha256_hex
+from archiver.hashing import canonical_content, sha256_hex
 from archiver.media import MediaFetcher, store_bytes
 from archiver.models import (
     Account,
@@ -368,34 +369,45 @@ class Store:
             account_id, handle, tracked, last_seen = existing[key]
             newest = last_seen is None or seen_at >= last_seen
             new_handle = record.handle if (record.handle and newest) else handle
-            if new_handle != handle and handle is not None and key not in missing:
+            renamed = new_handle != handle and handle is not None and key not in missing
+            if renamed:
                 result.renames += 1
-            updates.append({"b_id": account_id, "b_handle": new_handle,
-                            "b_name": record.display_name, "b_tracked": tracked or record.tracked,
-                            "b_seen": max(seen_at, last_seen) if last_seen else seen_at})
-            if record.handle:
-                handle_rows.append({"account_id": account_id, "handle": record.handle,
-                                    "first_seen_at": seen_at, "last_seen_at": seen_at})
-        conn.execute(
-            update(T_ACCOUNT).where(T_ACCOUNT.c.id == bindparam("b_id")).values(
-                handle=bindparam("b_handle"), tracked=bindparam("b_tracked"),
-                last_seen_at=bindparam("b_seen"),
-            ),
-            updates,
-        )
+            new_tracked = tracked or record.tracked
+            new_seen = max(seen_at, last_seen) if last_seen else seen_at
+            if (new_handle, new_tracked, new_seen) != (handle, tracked, last_seen):
+                updates.append({"id": account_id, "handle": new_handle, "tracked": new_tracked,
+                                "last_seen_at": new_seen})
+            if record.handle and (key in missing or record.handle != handle or not newest):
+                handle_rows.append({"account_id": account_id, "handle": record.handle, "seen_at": seen_at,
+                                    "previous": handle if renamed else None, "previous_seen": last_seen,
+                                    "known_account": key not in missing})
+        Bulk(conn).update(T_ACCOUNT, updates)
         if handle_rows:
             self._record_handles(conn, handle_rows)
         return {k: v[0] for k, v in existing.items()}
 
-    def _record_handles(self, conn: Connection, rows: list[dict[str, Any]]) -> None:
-        conn.execute(insert_ignoring_conflicts(conn, T_HANDLE, ["account_id", "handle"]), rows)
+    @staticmethod
+    def _record_handles(conn: Connection, rows: list[dict[str, Any]]) -> None:
+        """Handle history, written only when something changes: a new account, a rename, or an
+        observation older than what is known (imports). A renamed-away handle's ``last_seen_at``
+        becomes the last time the account was seen with it; the current handle's last sighting is
+        ``account.last_seen_at``."""
+        conn.execute(insert_ignoring_conflicts(conn, T_HANDLE, ["account_id", "handle"]), [
+            {"account_id": row["account_id"], "handle": row["handle"], "first_seen_at": row["seen_at"],
+             "last_seen_at": row["seen_at"]} for row in rows
+        ])
         for row in rows:
-            conn.execute(
-                update(T_HANDLE)
-                .where(and_(T_HANDLE.c.account_id == row["account_id"], T_HANDLE.c.handle == row["handle"]))
-                .values(last_seen_at=_greatest(T_HANDLE.c.last_seen_at, row["last_seen_at"]),
-                        first_seen_at=_least(T_HANDLE.c.first_seen_at, row["first_seen_at"]))
-            )
+            if not row["known_account"]:
+                continue  # a new account's only handle row was just inserted with exact times
+            match = and_(T_HANDLE.c.account_id == row["account_id"], T_HANDLE.c.handle == row["handle"])
+            conn.execute(update(T_HANDLE).where(match, T_HANDLE.c.first_seen_at > row["seen_at"])
+                         .values(first_seen_at=row["seen_at"]))
+            conn.execute(update(T_HANDLE).where(match, T_HANDLE.c.last_seen_at < row["seen_at"])
+                         .values(last_seen_at=row["seen_at"]))
+            if row["previous"] is not None and row["previous_seen"] is not None:
+                old = and_(T_HANDLE.c.account_id == row["account_id"], T_HANDLE.c.handle == row["previous"],
+                           T_HANDLE.c.last_seen_at < row["previous_seen"])
+                conn.execute(update(T_HANDLE).where(old).values(last_seen_at=row["previous_seen"]))
 
     @staticmethod
     def _select_accounts(
@@ -448,27 +460,31 @@ class Store:
         media: dict[tuple[str, str | None], _MediaOutcome],
         result: PageResult,
     ) -> None:
-        keys = [(p.platform, p.platform_id) for p in posts]
-        existing = _select_posts(conn, keys)
-        missing = [p for p in posts if (p.platform, p.platform_id) not in existing]
-        if missing:
-            conn.execute(
-                insert_ignoring_conflicts(conn, T_POST, ["platform", "platform_id"]),
-                [_post_row(p, account_ids[(p.author.platform, p.author.platform_id)], fetched_at)
-                 for p in missing],
-            )
-            existing.update(_select_posts(conn, [(p.platform, p.platform_id) for p in missing]))
-            result.new_posts += sum(1 for p in missing if existing[(p.platform, p.platform_id)].versions == 0)
+        """Posts, snapshots and sightings of one page, in a handful of executemany statements.
 
+        Primary keys for new posts and snapshots are allocated up front (``Bulk.allocate_ids``), so
+        a new post is written once with its final state and no ids need reading back. A post that
+        another collector inserted meanwhile makes the INSERT fail on the unique key; ``ingest``
+        then retries the page, which finds that post."""
+        bulk = Bulk(conn)
+        existing = _select_posts(conn, [(p.platform, p.platform_id) for p in posts])
+        fresh = [p for p in posts if (p.platform, p.platform_id) not in existing]
+        fresh_keys = set()
+        for post, post_id in zip(fresh, bulk.allocate_ids(T_POST, len(fresh)), strict=True):
+            existing[(post.platform, post.platform_id)] = _PostState(post_id, "live", None, None, None, 0, None)
+            fresh_keys.add((post.platform, post.platform_id))
+        result.new_posts += len(fresh)
+
+        older_hashes = self._older_hashes(conn, posts, existing, fetched_at)
         snapshot_rows: list[dict[str, Any]] = []
         pending: list[tuple[PostRecord, _PostState, datetime, str, list[str | None]]] = []
         sighting_for: list[tuple[_PostState, PostRecord, datetime, int | None]] = []
-        older_hashes = self._older_hashes(conn, posts, existing, fetched_at)
+        touched: dict[int, _PostState] = {}
         for post in posts:
             state = existing[(post.platform, post.platform_id)]
             seen_at = to_db(post.captured_at) if post.captured_at else fetched_at
             hashes = [media[(m.ref, m.url)].sha256 for m in post.media]
-            content = canonical_json(normalized_content(post, hashes))
+            content = canonical_content(normalized_content(post, hashes))
             digest = sha256_hex(content)
             is_newest = state.last_seen_at is None or seen_at >= state.last_seen_at or state.versions == 0
             if is_newest:
@@ -478,18 +494,18 @@ class Store:
             if not changed:
                 known_id = state.snapshot_id if is_newest else older_hashes[state.id][digest]
                 sighting_for.append((state, post, seen_at, known_id))
-                if is_newest:
+                if is_newest and state.last_seen_at != seen_at:
                     state.last_seen_at = seen_at
+                    touched[state.id] = state
                 continue
             state.versions += 1
-            raw_text = post.raw.decode("utf-8")
             snapshot_rows.append({
                 "post_id": state.id,
                 "version": state.versions,
                 "capture_id": capture_id,
                 "run_id": run_id,
                 "captured_at": seen_at,
-                "raw": raw_text,
+                "raw": post.raw.decode("utf-8"),
                 "raw_sha256": sha256_hex(post.raw),
                 "content": content.decode("utf-8"),
                 "content_sha256": digest,
@@ -503,50 +519,52 @@ class Store:
                 result.edits += 1
             pending.append((post, state, seen_at, digest, hashes))
 
-        if snapshot_rows:
-            ids = conn.execute(
-                insert(T_SNAPSHOT).returning(T_SNAPSHOT.c.id, sort_by_parameter_order=True), snapshot_rows
-            ).scalars().all()
-            result.new_snapshots += len(ids)
-            media_rows = []
-            for snapshot_id, (post, state, seen_at, digest, hashes) in zip(ids, pending, strict=True):
-                sighting_for.append((state, post, seen_at, snapshot_id))
-                if state.last_seen_at is None or seen_at >= state.last_seen_at or state.versions == 1:
-                    state.snapshot_id = snapshot_id
-                    state.content_sha256 = digest
-                    state.last_seen_at = seen_at
-                for position, (ref, sha) in enumerate(zip(post.media, hashes, strict=True)):
-                    media_rows.append({"snapshot_id": snapshot_id, "position": position,
-                                       "media_ref": ref.ref, "source_url": ref.url,
-                                       "media_sha256": sha, "alt": ref.alt})
-            if media_rows:
-                conn.execute(insert(T_SNAPSHOT_MEDIA), media_rows)
+        media_rows = []
+        for row, snapshot_id, (post, state, seen_at, digest, hashes) in zip(
+            snapshot_rows, bulk.allocate_ids(T_SNAPSHOT, len(snapshot_rows)), pending, strict=True
+        ):
+            row["id"] = snapshot_id
+            sighting_for.append((state, post, seen_at, snapshot_id))
+            if state.last_seen_at is None or seen_at >= state.last_seen_at or state.versions == 1:
+                state.snapshot_id = snapshot_id
+                state.content_sha256 = digest
+                state.last_seen_at = seen_at
+            touched[state.id] = state
+            for position, (ref, sha) in enumerate(zip(post.media, hashes, strict=True)):
+                media_rows.append({"snapshot_id": snapshot_id, "position": position, "media_ref": ref.ref,
+                                   "source_url": ref.url, "media_sha256": sha, "alt": ref.alt})
+        result.new_snapshots += len(snapshot_rows)
+
+        bulk.insert(T_POST, [
+            _post_row(p, account_ids[(p.author.platform, p.author.platform_id)], fetched_at,
+                      existing[(p.platform, p.platform_id)])
+            for p in fresh
+        ])
+        bulk.insert(T_SNAPSHOT, snapshot_rows)
+        bulk.insert(T_SNAPSHOT_MEDIA, media_rows)
 
         sightings = []
         revived = []
-        for state, post, seen_at, snapshot_id in sighting_for:
+        for state, post, seen_at, seen_snapshot in sighting_for:
+            metrics = post.metrics
             sightings.append({
-                "post_id": state.id, "snapshot_id": snapshot_id, "run_id": run_id,
+                "post_id": state.id, "snapshot_id": seen_snapshot, "run_id": run_id,
                 "capture_id": capture_id, "seen_at": seen_at, "status": "live",
-                "like_count": post.metrics.get("like_count"),
-                "repost_count": post.metrics.get("repost_count"),
-                "reply_count": post.metrics.get("reply_count"),
-                "quote_count": post.metrics.get("quote_count"),
-                "metrics": json_text(post.metrics),
+                "like_count": metrics.get("like_count"), "repost_count": metrics.get("repost_count"),
+                "reply_count": metrics.get("reply_count"), "quote_count": metrics.get("quote_count"),
+                "metrics": json_text(metrics),
             })
             if state.status != "live" and (state.status_changed_at is None or seen_at > state.status_changed_at):
                 revived.append((state, seen_at))
-        conn.execute(insert(T_SIGHTING), sightings)
+        bulk.insert(T_SIGHTING, sightings)
         result.sightings += len(sightings)
 
-        conn.execute(
-            update(T_POST).where(T_POST.c.id == bindparam("b_id")).values(
-                last_seen_at=bindparam("b_seen"), current_snapshot_id=bindparam("b_snap"),
-                current_content_sha256=bindparam("b_sha"), version_count=bindparam("b_versions"),
-            ),
-            [{"b_id": s.id, "b_seen": s.last_seen_at, "b_snap": s.snapshot_id, "b_sha": s.content_sha256,
-              "b_versions": s.versions} for s in {id(s): s for s, _, _, _ in sighting_for}.values()],
-        )
+        fresh_ids = {existing[k].id for k in fresh_keys}
+        bulk.update(T_POST, [
+            {"id": s.id, "last_seen_at": s.last_seen_at, "current_snapshot_id": s.snapshot_id,
+             "current_content_sha256": s.content_sha256, "version_count": s.versions}
+            for post_id, s in touched.items() if post_id not in fresh_ids
+        ])
         for state, seen_at in revived:
             self._set_status(conn, state.id, state.status, "live", seen_at, run_id, capture_id,
                              "observed again after being marked " + state.status, result)
@@ -640,6 +658,17 @@ def _select_posts(conn: Connection, keys: Sequence[tuple[str, str]]) -> dict[tup
     return found
 
 
+def _snapshot_ids(conn: Connection, keys: list[tuple[int, int]]) -> list[int]:
+    """Ids of the snapshots just written, in the order of ``keys`` ((post_id, version) pairs)."""
+    found: dict[tuple[int, int], int] = {}
+    for chunk in _chunks(keys):
+        rows = conn.execute(select(T_SNAPSHOT.c.post_id, T_SNAPSHOT.c.version, T_SNAPSHOT.c.id)
+                            .where(tuple_(T_SNAPSHOT.c.post_id, T_SNAPSHOT.c.version).in_(chunk)))
+        for post_id, version, snapshot_id in rows:
+            found[(post_id, version)] = snapshot_id
+    return [found[key] for key in keys]
+
+
 def _unique_posts(posts: list[PostRecord]) -> list[PostRecord]:
     """A page may carry the same post twice (X ``data`` and ``includes``); the first one wins."""
     seen: set[tuple[str, str]] = set()
@@ -652,8 +681,10 @@ def _unique_posts(posts: list[PostRecord]) -> list[PostRecord]:
     return unique
 
 
-def _post_row(post: PostRecord, account_id: int, seen_at: datetime) -> dict[str, Any]:
+def _post_row(post: PostRecord, account_id: int, seen_at: datetime, state: _PostState) -> dict[str, Any]:
+    first_seen = to_db(post.captured_at) if post.captured_at else seen_at
     return {
+        "id": state.id,
         "platform": post.platform,
         "platform_id": post.platform_id,
         "url": post.url,
@@ -666,22 +697,13 @@ def _post_row(post: PostRecord, account_id: int, seen_at: datetime) -> dict[str,
         "via_id": post.via_id,
         "created_at": to_db(post.created_at),
         "status": "live",
-        "first_seen_at": to_db(post.captured_at) if post.captured_at else seen_at,
-        "last_seen_at": to_db(post.captured_at) if post.captured_at else seen_at,
-        "version_count": 0,
+        "status_changed_at": None,
+        "first_seen_at": first_seen,
+        "last_seen_at": state.last_seen_at or first_seen,
+        "current_snapshot_id": state.snapshot_id,
+        "current_content_sha256": state.content_sha256,
+        "version_count": state.versions,
     }
-
-
-def _greatest(column: Any, value: datetime) -> Any:
-    from sqlalchemy import case
-
-    return case((column < value, value), else_=column)
-
-
-def _least(column: Any, value: datetime) -> Any:
-    from sqlalchemy import case
-
-    return case((column > value, value), else_=column)
 
 
 def _retryable(exc: Exception) -> bool:

@@ -1,0 +1,135 @@
+"""Ingest benchmark: 100k synthetic X posts through normalize, hash and store on SQLite.
+
+Prints posts/s and peak RSS for the real path (X API v2 page JSON -> x_normalize -> Store.ingest,
+one page of 100 posts per transaction, captures compressed), and as the floor the time plain
+``sqlite3`` ``executemany`` takes to insert the same post, snapshot and sighting rows.
+
+Targets (issue 2): >= 20k posts/s, within 3x of the floor, peak RSS <= 300 MB.
+Usage: python bench/ingest.py [--posts 100000] [--page 100]
+"""
+
+from __future__ import annotations
+
+import argparse
+import resource
+import sqlite3
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import orjson
+
+from archiver.archive import open_archive
+from archiver.collectors.records import CaptureRecord, Page, normalized_content
+from archiver.collectors.x_normalize import normalize_page, page_accounts
+from archiver.hashing import canonical_json, sha256_hex
+
+T0 = datetime(2025, 3, 1, tzinfo=UTC)
+
+
+def make_page(start: int, size: int, accounts: int) -> dict:
+    tweets = []
+    for n in range(start, start + size):
+        author = str(10_000_000 + n % accounts)
+        tid = str(1_900_000_000_000_000_000 + n)
+        kind = n % 4
+        tweet = {
+            "id": tid, "author_id": author, "text": f"Synthetic statement number {n} about the flights 😂 #{n % 97}",
+            "created_at": (T0 + timedelta(seconds=n)).strftime("%Y-%m-%dT%H:%M:%S.000Z"),
+            "conversation_id": tid, "lang": "en" if n % 3 else "es", "edit_history_tweet_ids": [tid],
+            "public_metrics": {"retweet_count": n % 50, "reply_count": n % 7, "like_count": n % 1000,
+                               "quote_count": n % 5, "bookmark_count": 0, "impression_count": n},
+        }
+        if kind == 1 and n > 0:
+            tweet["referenced_tweets"] = [{"type": "retweeted", "id": str(1_900_000_000_000_000_000 + n - 1)}]
+        elif kind == 2 and n > 0:
+            tweet["referenced_tweets"] = [{"type": "quoted", "id": str(1_900_000_000_000_000_000 + n - 2)}]
+        tweets.append(tweet)
+    users = [{"id": str(10_000_000 + a), "username": f"bench_user{a}", "name": f"Bench {a}"}
+             for a in sorted({n % accounts for n in range(start, start + size)})]
+    return {"data": tweets, "includes": {"users": users}, "meta": {"result_count": size}}
+
+
+def peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def run_archiver(pages: list[bytes], workdir: Path) -> tuple[float, int]:
+    handle = open_archive(workdir / "archive", None, create=True)
+    store = handle.store(fetch_media=False)
+    run_id = store.start_run("collect", ["bench"])
+    posts = 0
+    started = time.perf_counter()
+    for n, body in enumerate(pages):
+        page_json = orjson.loads(body)
+        records = normalize_page(page_json)
+        capture = CaptureRecord("http", f"http://127.0.0.1/2/users/1/tweets?page={n}", 200,
+                                T0 + timedelta(hours=n), body)
+        store.ingest(Page(capture=capture, posts=records, accounts=page_accounts(page_json)), run_id)
+        posts += len(records)
+    elapsed = time.perf_counter() - started
+    handle.close()
+    return elapsed, posts
+
+
+def run_floor(pages: list[bytes], workdir: Path) -> float:
+    """The same rows through plain sqlite3 executemany: no normalizing or hashing, same WAL settings."""
+    rows_post, rows_snap, rows_seen = [], [], []
+    pid = 0
+    for body in pages:
+        for record in normalize_page(orjson.loads(body)):
+            pid += 1
+            content = canonical_json(normalized_content(record, []))
+            rows_post.append((pid, record.platform, record.platform_id, record.url, 1, record.kind, record.reposted_id,
+                              record.quoted_id, record.created_at.isoformat(), "live"))
+            rows_snap.append((pid, pid, 1, record.raw.decode(), sha256_hex(record.raw), content.decode(),
+                              sha256_hex(content), record.text))
+            rows_seen.append((pid, pid, record.created_at.isoformat(), "live", record.metrics.get("like_count")))
+    conn = sqlite3.connect(workdir / "floor.db")
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute("PRAGMA synchronous=NORMAL")
+    conn.executescript("""
+        CREATE TABLE post (id INTEGER PRIMARY KEY, platform TEXT, platform_id TEXT, url TEXT, account_id INT,
+            kind TEXT, reposted_id TEXT, quoted_id TEXT, created_at TEXT, status TEXT, UNIQUE(platform, platform_id));
+        CREATE TABLE snapshot (id INTEGER PRIMARY KEY, post_id INT, version INT, raw TEXT, raw_sha256 TEXT,
+            content TEXT, content_sha256 TEXT, text TEXT);
+        CREATE INDEX ix_snapshot_post ON snapshot(post_id);
+        CREATE TABLE sighting (id INTEGER PRIMARY KEY, post_id INT, seen_at TEXT, status TEXT, like_count INT);
+    """)
+    started = time.perf_counter()
+    for start in range(0, len(rows_post), 100):
+        with conn:
+            conn.executemany("INSERT INTO post VALUES (?,?,?,?,?,?,?,?,?,?)", rows_post[start:start + 100])
+            conn.executemany("INSERT INTO snapshot VALUES (?,?,?,?,?,?,?,?)", rows_snap[start:start + 100])
+            conn.executemany("INSERT INTO sighting VALUES (NULL,?,?,?,?)",
+                             [r[1:] for r in rows_seen[start:start + 100]])
+    elapsed = time.perf_counter() - started
+    conn.close()
+    return elapsed
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--posts", type=int, default=100_000)
+    parser.add_argument("--page", type=int, default=100)
+    parser.add_argument("--accounts", type=int, default=500)
+    args = parser.parse_args()
+    pages = [orjson.dumps(make_page(s, min(args.page, args.posts - s), args.accounts))
+             for s in range(0, args.posts, args.page)]
+    with tempfile.TemporaryDirectory() as tmp:
+        elapsed, posts = run_archiver(pages, Path(tmp))
+        rss = peak_rss_mb()
+        floor = run_floor(pages, Path(tmp))
+    rate = posts / elapsed
+    print(f"archiver ingest: {posts} posts in {elapsed:.2f} s = {rate:,.0f} posts/s "
+          f"(normalize + hash + store, {args.page} posts per transaction)")
+    print(f"peak RSS: {rss:.0f} MB")
+    print(f"floor (plain sqlite3 executemany of the same rows): {floor:.2f} s = {posts / floor:,.0f} rows/s; "
+          f"ratio {elapsed / floor:.2f}x")
+    ok = rate >= 20_000 and elapsed / floor <= 3 and rss <= 300
+    print("targets (>= 20k posts/s, <= 3x floor, <= 300 MB):", "MET" if ok else "NOT MET")
+
+
+if __name__ == "__main__":
+    main()
