@@ -7,7 +7,8 @@ Kept apart from the CLI (which only parses arguments) and from the report (HTML)
 - ``describe(tone) -> str``: "positive +0.62 (textblob+vader+emoji, en by platform)" or
   "no score: unsupported_language:es".
 - ``key_statement_lines(engine, limit)``: the tracked accounts' most-responded-to originals with
-  their tone, then every abstention reason with its count (what ``archiver demo`` prints).
+  their tone, then the coverage with every abstention reason's count, and one example post of each
+  reason (what ``archiver demo`` prints).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from __future__ import annotations
 from sqlalchemy import func, or_, select
 from sqlalchemy.engine import Engine
 
-from analysis.tone_store import PostTone, coverage, post_tones
+from analysis.tone_store import PostTone, coverage_of, post_tones
 from archiver.errors import BadInputError
 from archiver.store import T_ACCOUNT, T_POST, T_SNAPSHOT
 
@@ -76,19 +77,36 @@ def key_statement_lines(engine: Engine, limit: int = 8, width: int = 70) -> list
     )
     with engine.connect() as conn:
         top = [(int(i), int(n)) for i, n in conn.execute(counted)]
-        ids = [i for i, _ in top]
-        info = {int(r.id): (r.handle, r.text) for r in conn.execute(
+    ids = [i for i, _ in top]
+    tones = post_tones(engine)
+    examples: dict[str, int] = {}
+    for post_id in sorted(tones):
+        reason = tones[post_id].abstain_reason
+        if reason and tones[post_id].scored_as == "own":
+            examples.setdefault(reason, post_id)
+    info = _handles_and_texts(engine, ids + list(examples.values()))
+
+    def snippet(post_id: int) -> str:
+        text = " ".join((info.get(post_id, (None, None))[1] or "").split())
+        return '"' + (text if len(text) <= width else text[: width - 1] + "…") + '"'
+
+    lines = ["tone of key statements:"]
+    for post_id, reshares in top:
+        lines.append(f"  @{info.get(post_id, (None, None))[0]} ({reshares} responses/reposts): "
+                     f"{describe(tones[post_id])}")
+        lines.append(f"      {snippet(post_id)}")
+    lines.append("  " + coverage_of(tones.values()).summary())
+    for reason, post_id in sorted(examples.items()):
+        lines.append(f"  e.g. {reason}: @{info.get(post_id, (None, None))[0]} {snippet(post_id)}")
+    return lines
+
+
+def _handles_and_texts(engine: Engine, ids: list[int]) -> dict[int, tuple[str | None, str | None]]:
+    if not ids:
+        return {}
+    with engine.connect() as conn:
+        return {int(r.id): (r.handle, r.text) for r in conn.execute(
             select(T_POST.c.id, T_ACCOUNT.c.handle, T_SNAPSHOT.c.text)
             .join(T_ACCOUNT, T_ACCOUNT.c.id == T_POST.c.account_id)
             .outerjoin(T_SNAPSHOT, T_SNAPSHOT.c.id == T_POST.c.current_snapshot_id)
-            .where(T_POST.c.id.in_(ids)))} if ids else {}
-    tones = post_tones(engine, ids)
-    lines = ["tone of key statements:"]
-    for post_id, reshares in top:
-        handle, text = info.get(post_id, (None, None))
-        snippet = " ".join((text or "").split())
-        snippet = snippet if len(snippet) <= width else snippet[: width - 1] + "…"
-        lines.append(f"  @{handle} ({reshares} responses/reposts): {describe(tones[post_id])}")
-        lines.append(f"      \"{snippet}\"")
-    lines.append("  " + coverage(engine).summary())
-    return lines
+            .where(T_POST.c.id.in_(ids)))}

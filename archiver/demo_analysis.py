@@ -23,6 +23,13 @@ def analyse_for_demo(handle: Archive, say: Callable[[str], None]) -> dict[str, A
             say("analyze: " + _cascade_line(summary))
             for line in describe(handle.engine):
                 say(line)
+        elif name == "tone":
+            from analysis.tone_show import key_statement_lines
+
+            say(f"analyze: tone {summary['version']}: {summary['analysed']} contents scored or abstained, "
+                f"{summary['already']} already done")
+            for line in key_statement_lines(handle.engine):
+                say(line)
         else:
             say(f"analyze {name}: {summary}")
     return summaries

@@ -106,11 +106,13 @@ def test_key_statement_lines_show_tone_and_abstentions(archive: Archive) -> None
         _post("3", "", MINISTER, kind="repost", reposted_id="1"),
         _post("4", "A disgraceful joke", CRITIC, kind="quote", quoted_id="1"),
     ))
-    assert "not_analyzed 4" in key_statement_lines(archive.engine)[-1]
+    assert "tone: 0 of 4 posts scored (0.0%); not scored: not_analyzed 4" in key_statement_lines(archive.engine)[-2]
     run_tone(archive.engine)
     lines = key_statement_lines(archive.engine, limit=2)
     assert lines[1].startswith("  @president (2 responses/reposts): neutral")
     assert "POSSIBLE IRONY" in lines[1] and lines[2] == '      "Oopsie... Too late 😂"'
     assert lines[3] == "  @president (0 responses/reposts): no score: unsupported_language:es (es by platform)"
-    # Coverage counts every post: the repost reads its original, the quote has its own words.
-    assert lines[-1] == "  tone: 3 of 4 posts scored (75.0%); not scored: unsupported_language:es 1"
+    # Coverage counts every post: the repost reads its original, the quote has its own words;
+    # then one example of each abstention reason.
+    assert lines[5:] == ["  tone: 3 of 4 posts scored (75.0%); not scored: unsupported_language:es 1",
+                         '  e.g. unsupported_language:es: @president "Un acuerdo histórico"']
