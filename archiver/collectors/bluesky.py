@@ -57,7 +57,7 @@ class BlueskyCollector:
     def __init__(self, settings: PlatformSettings, secrets: Secrets,
                  sleep: Callable[[float], None] | None = None) -> None:
         self.settings = settings
-        self.sleep = sleep or time.sleep
+        self.sleep = sleep if sleep is not None else time.sleep
         self.recorder = Recorder()
         self.appview = self.recorder.client(settings.base_url or PUBLIC_APPVIEW, settings.timeout_seconds)
         self._pds: dict[str, Client] = {}
