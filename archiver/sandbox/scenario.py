@@ -271,18 +271,19 @@ def _official_items() -> list[Item]:
     return items
 
 
-def _ordinary_items(people: list[Person]) -> list[Item]:
-    """Replies, quotes (and quotes of quotes) and reposts by the 50 ordinary accounts."""
+def _ordinary_items(people: list[Person], officials: dict[str, Item]) -> list[Item]:
+    """Replies, quotes (and quotes of quotes) and reposts by the 50 ordinary accounts, each some
+    minutes after the post it answers (never before it)."""
     items: list[Item] = []
-    start = _t(16, 7, 50)
     for n, person in enumerate(people):
-        at = start + timedelta(minutes=7 * n)
+        delay = timedelta(minutes=4 + 7 * n)
         platform = "x" if n % 2 == 0 else "bluesky"
         prefix = "x" if platform == "x" else "b"
         oopsie = f"{prefix}_nayib_oopsie"
         text, lang = _REPLY_TEXTS[n % len(_REPLY_TEXTS)]
         role = n % 5
         added = 2 if n >= 44 else 1
+        at = officials[oopsie].at + delay
         if person.key == "user13":
             items.append(Item(f"{prefix}_{person.key}_markup", platform, person.key, at, kind="reply",
                               target=oopsie, text=MARKUP_TEXT))
@@ -296,11 +297,12 @@ def _ordinary_items(people: list[Person]) -> list[Item]:
                               added_in=added))
         elif role == 3:
             target = f"{prefix}_presssec_judge" if n % 3 else f"{prefix}_aclu_statement"
-            items.append(Item(f"{prefix}_{person.key}_reply", platform, person.key, at, kind="reply",
+            items.append(Item(f"{prefix}_{person.key}_reply", platform, person.key, officials[target].at + delay,
+                              kind="reply",
                               target=target, text=text, lang=lang, added_in=added))
         else:
             # Reposts; on Bluesky alternately through Rubio's repost (with via) and directly (no via).
-            via = "b_rubio_repost_oopsie" if platform == "bluesky" and n % 4 == 0 else None
+            via = "b_rubio_repost_oopsie" if platform == "bluesky" and n % 4 == 1 and n > 8 else None
             items.append(Item(f"{prefix}_{person.key}_repost", platform, person.key, at, kind="repost",
                               target=oopsie, via=via, added_in=added))
     # Quote chains: a quote of a quote of a quote, on both platforms.
@@ -325,7 +327,8 @@ def _ordinary_items(people: list[Person]) -> list[Item]:
 def load() -> Scenario:
     ordinary = _ordinary()
     people = {p.key: p for p in [*_OFFICIALS, *ordinary]}
-    items = {i.key: i for i in [*_official_items(), *_ordinary_items(ordinary)]}
+    officials = {i.key: i for i in _official_items()}
+    items = {**officials, **{i.key: i for i in _ordinary_items(ordinary, officials)}}
     follows = [("rubio", "nayib"), ("nayib", "rubio"), ("whitehouse", "presssec"), ("presssec", "whitehouse"),
                ("whitehouse", "rubio"), ("rubio", "whitehouse"), ("aclu", "whitehouse"), ("wire", "nayib")]
     follows += [(p.key, "nayib") for p in ordinary[::2]]
