@@ -12,8 +12,9 @@ Three kinds of gap, all computed from bookkeeping the runs already write (``run`
   one, whenever attempts in between failed: the stretch in which the platform may hold posts or
   edits or deletions that the archive could not see.
 
-``archiver status`` and the report call ``coverage_report(engine)`` and print ``report.lines()``
-or embed ``report.as_dict()``.
+``archiver status`` calls ``coverage_gaps(engine)``; the report calls
+``coverage_report(engine, now=archive_clock(engine))`` and embeds ``report.as_dict()`` (passing the
+archive's own clock keeps the site a pure function of the archive).
 """
 
 from __future__ import annotations
@@ -230,6 +231,15 @@ def _source_gaps(source: str, rows: list[Any], report: CoverageReport) -> None:
             attempted_at=latest.started_at, reason=latest.reason or "incomplete", detail=latest.detail,
             last_complete_at=last_complete, failed_attempts=open_range["attempts"],
         ))
+
+
+def archive_clock(engine: Engine) -> datetime | None:
+    """The latest moment the archive knows of (the last run's end or start): the ``now`` to use
+    where output must depend on the archive alone, like the static report."""
+    with engine.connect() as conn:
+        row = conn.execute(select(T_RUN.c.started_at, T_RUN.c.ended_at)).all()
+    moments = [to_db(m) for r in row for m in (r.started_at, r.ended_at) if m is not None]
+    return max(moments) if moments else None
 
 
 def coverage_gaps(engine: Engine, now: datetime | None = None, every: timedelta | None = None) -> list[str]:

@@ -172,5 +172,6 @@ def _report(archive: Archive, options: RunOptions) -> Any:
     except ModuleNotFoundError:
         return None
     site = options.site_dir or archive.location.directory / "site"
-    result = build_site(archive.engine, site, media_dir=archive.media_dir)
-    return {"site": str(site), "result": str(result) if result is not None else None}
+    result = build_site(archive.engine, archive.media_dir, site)
+    return {"site": str(result.out_dir), "pages": result.pages, "written": result.written,
+            "removed": result.removed}
