@@ -76,3 +76,11 @@ def test_secrets_never_print(monkeypatch: pytest.MonkeyPatch) -> None:
     secrets = secrets_from_env()
     assert secrets.x_bearer_token == "super-secret-token"
     assert "super-secret-token" not in repr(secrets)
+
+
+def test_the_shipped_example_config_is_valid() -> None:
+    from importlib import resources
+
+    path = Path(str(resources.files("archiver").joinpath("example-config.toml")))
+    config = load_config(path)
+    assert {s.platform for s in config.sources} == {"x", "bluesky"}
