@@ -13,11 +13,17 @@ every cascade, and amplification between tracked accounts. Sizes are heavy-taile
 Prints seconds per phase and peak RSS (the whole process, generation included). Target: <= 10 s and
 <= 500 MB. Then times networkx's all-pairs structural virality against the linear method on one
 3k-node tree. Figures are recorded in docs/performance.md.
+
+``--sqlite DIR`` additionally writes the same posts straight into a new SQLite archive (account and
+post rows by executemany, not through Store.ingest: no captures or snapshots) and times the real
+``archiver analyze`` path there: a first run (reading, measuring, writing every edge and cascade),
+then an incremental run after one new repost.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import resource
 import sys
@@ -28,9 +34,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import networkx as nx  # noqa: E402
 
+from analysis.analyze import run_cascades  # noqa: E402
 from analysis.cascade_metrics import structural_virality  # noqa: E402
 from analysis.compute import compute  # noqa: E402
-from analysis.post_table import KIND_CODES, NONE, PostTable  # noqa: E402
+from analysis.post_table import KIND_CODES, KIND_NAMES, NONE, PostTable  # noqa: E402
 
 ACCOUNTS = 200_000
 TRACKED = 60
@@ -115,12 +122,91 @@ def all_pairs_ratio(n: int, seed: int) -> tuple[float, float, float, float]:
     return linear, reference, linear_s, all_pairs_s
 
 
+def write_sqlite(table: PostTable, follows: dict[int, set[int]], directory: Path) -> object:
+    """The generated posts as rows of a fresh SQLite archive; returns the Archive."""
+    from datetime import UTC, datetime
+
+    from sqlalchemy import insert
+
+    from archiver.archive import open_archive
+    from archiver.db import writer
+    from archiver.store import T_ACCOUNT, T_FOLLOW, T_POST
+
+    archive = open_archive(directory, None, create=True)
+    now = datetime.now(UTC)
+    platform_of = {}
+    for row in range(len(table)):
+        platform_of.setdefault(table.account[row], table.platforms[table.platform[row]])
+    with writer(archive.engine).begin() as conn:
+        conn.execute(insert(T_ACCOUNT), [
+            {"id": a, "platform": platform_of.get(a, "x"), "platform_id": f"u{a}", "handle": f"user{a}",
+             "tracked": a <= TRACKED, "first_seen_at": now, "last_seen_at": now}
+            for a in range(1, ACCOUNTS + 1)])
+        pairs = [(a, b) for a, followed in follows.items() for b in followed]
+        for start in range(0, len(pairs), 20_000):
+            conn.execute(insert(T_FOLLOW), [
+                {"platform": platform_of.get(a, "x"), "follower_id": f"u{a}", "followed_id": f"u{b}",
+                 "first_seen_at": now} for a, b in pairs[start:start + 20_000]])
+        ids = table.ids
+        batch = []
+        for row in range(len(table)):
+            refs = {}
+            for column, name in (("reposted", "reposted_id"), ("quoted", "quoted_id"), ("replied", "replied_to_id"),
+                                 ("via", "via_id")):
+                target = getattr(table, column)[row]
+                refs[name] = f"p{ids[target]}" if target >= 0 else None
+            created = datetime.fromtimestamp(table.created[row], UTC)
+            batch.append({"id": ids[row], "platform": table.platforms[table.platform[row]],
+                          "platform_id": f"p{ids[row]}", "url": f"https://example.invalid/{ids[row]}",
+                          "account_id": table.account[row], "kind": KIND_NAMES[table.kind[row]], **refs,
+                          "created_at": created, "status": "live", "first_seen_at": now, "last_seen_at": now,
+                          "version_count": 1})
+            if len(batch) == 20_000:
+                conn.execute(insert(T_POST), batch)
+                batch = []
+        if batch:
+            conn.execute(insert(T_POST), batch)
+    return archive
+
+
+def sqlite_phase(table: PostTable, follows: dict[int, set[int]], directory: Path) -> None:
+    start = time.perf_counter()
+    archive = write_sqlite(table, follows, directory)
+    size_mb = os.path.getsize(directory / "archive.db") / 2**20
+    print(f"sqlite: wrote {len(table):,} posts in {time.perf_counter() - start:.1f} s ({size_mb:.0f} MB)")
+    engine = archive.engine  # type: ignore[attr-defined]
+    start = time.perf_counter()
+    first = run_cascades(engine)
+    print(f"sqlite: first analyze {time.perf_counter() - start:.1f} s "
+          f"({first['recomputed']:,} cascades, {sum(first['edges'].values()):,} edges written)")
+    from datetime import UTC, datetime
+
+    from sqlalchemy import insert
+
+    from archiver.db import writer
+    from archiver.store import T_POST
+
+    now = datetime.now(UTC)
+    with writer(engine).begin() as conn:
+        conn.execute(insert(T_POST), {"platform": table.platforms[table.platform[0]], "platform_id": "p-new",
+                                      "url": "https://example.invalid/new", "account_id": table.account[1],
+                                      "kind": "repost", "reposted_id": f"p{table.ids[0]}",
+                                      "created_at": now, "status": "live", "first_seen_at": now,
+                                      "last_seen_at": now, "version_count": 1})
+    start = time.perf_counter()
+    second = run_cascades(engine)
+    print(f"sqlite: incremental analyze after one new repost {time.perf_counter() - start:.1f} s "
+          f"({second['recomputed']} recomputed, {second['unchanged']:,} unchanged)")
+    print(f"sqlite: peak RSS {peak_rss_mb():.0f} MB")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--reshares", type=int, default=1_000_000)
     parser.add_argument("--cascades", type=int, default=10_000)
     parser.add_argument("--seed", type=int, default=4)
     parser.add_argument("--tree", type=int, default=3000, help="nodes in the networkx comparison tree")
+    parser.add_argument("--sqlite", type=Path, help="also time analyze on a new SQLite archive in this dir")
     args = parser.parse_args()
 
     start = time.perf_counter()
@@ -141,7 +227,10 @@ def main() -> None:
     verdict = "meets" if elapsed <= 10 and peak_rss_mb() <= 500 else "MISSES"
     print(f"target <= 10 s and <= 500 MB: {verdict}")
 
-    del table, follows, result
+    del result
+    if args.sqlite:
+        sqlite_phase(table, follows, args.sqlite)
+    del table, follows
     linear, reference, linear_s, all_pairs_s = all_pairs_ratio(args.tree, args.seed)
     print(f"{args.tree}-node tree: linear {linear_s * 1000:.2f} ms, networkx all-pairs {all_pairs_s:.2f} s "
           f"(x{all_pairs_s / linear_s:,.0f}); virality {linear:.6f} vs {reference:.6f}")
