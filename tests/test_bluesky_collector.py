@@ -299,3 +299,32 @@ def test_optional_login_never_stores_tokens(archive: Archive, sandbox: SandboxSe
         assert "createSession" not in capture.url and "authorization" not in capture.headers.lower()
     wrong = collect(archive, config(sandbox, source("aclu")), secrets=Secrets(None, "aclu-sample.bsky.social", "x"))
     assert wrong.sources[0].complete is True and "login_failed" in (wrong.sources[0].problem or "")
+
+
+def test_dropped_connection_and_timeout_are_retried(archive: Archive, sandbox: SandboxServer) -> None:
+    faults = [SandboxResponse(drop=True), SandboxResponse(delay=2.0)]
+
+    def flaky(request: SandboxRequest) -> SandboxResponse | None:
+        return faults.pop(0) if faults else None
+
+    hook_on(sandbox, "app.bsky.actor.getProfile", flaky)
+    settings = PlatformSettings(base_url=sandbox.base_url, pds_url=sandbox.base_url, timeout_seconds=0.5)
+    cfg = Config(sources=[source("aclu")], platforms={"bluesky": settings})
+    sleeps = Sleeps()
+    outcome = collect(archive, cfg, sleep=sleeps)
+    assert outcome.status == "complete" and len(sleeps) == 2
+    assert post_row(archive, uri("b_aclu_statement")).status == "live"
+
+
+def test_backfill_reads_the_repo_car_without_duplicating_content(archive: Archive, sandbox: SandboxServer) -> None:
+    cfg = config(sandbox, source("nayib", quotes=False, replies=False, reposters=False))
+    backfilled = collect(archive, cfg, backfill=True)
+    assert backfilled.status == "complete"
+    assert ("GET", "/xrpc/com.atproto.sync.getRepo", 200) in sandbox.requests
+    archived = {r.platform_id for r in rows(archive, select(T_POST.c.platform_id))}
+    assert {r.uri for r in REPOS.by_author(person("nayib").did, 1)} <= archived
+    snapshots = count(archive, T_SNAPSHOT)
+    again = collect(archive, cfg, backfill=True)
+    assert again.result.new_snapshots == 0 and count(archive, T_SNAPSHOT) == snapshots  # CAR and AppView agree
+    verified = {v for (v,) in rows(archive, select(T_SNAPSHOT.c.cid_verified))}
+    assert verified == {True}

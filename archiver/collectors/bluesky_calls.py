@@ -122,8 +122,9 @@ class Caller:
                 if not self.budget.wait_for(reset_at=reset, retry_after=exc.retry_after):
                     raise GiveUp("rate_limited", f"{what}: rate limit, retry budget spent") from exc
                 continue
-            except (NetworkError, RequestException, ModelError, ValueError) as exc:
-                # RequestException: 5xx and other statuses; ModelError/ValueError: malformed body.
+            except (NetworkError, RequestException, ModelError, ValueError, httpx.TransportError) as exc:
+                # RequestException: 5xx and other statuses; ModelError/ValueError: malformed body;
+                # httpx.TransportError: a dropped connection, which the SDK does not wrap.
                 if not self.budget.wait_for():
                     raise GiveUp("server_error", f"{what}: {type(exc).__name__}: {exc}") from exc
                 continue
