@@ -74,7 +74,7 @@ def tree_svg(chart_id: str, title: str, nodes: list[TreeNode]) -> Markup:
         return LEFT + depth[index] * COLUMN, TOP + y_rows[index] * ROW
 
     parts = [
-        f'<svg class="tree" viewBox="0 0 {width} {height}" width="{width}" height="{height}" role="img" '
+        f'<svg class="tree" viewBox="0 0 {width} {height}" width="{width}" height="{height}" role="group" '
         f'aria-labelledby="{chart_id}-t" xmlns="http://www.w3.org/2000/svg">'
         f'<title id="{chart_id}-t">{escape(title)}</title>'
     ]
