@@ -3,7 +3,8 @@
 Why this order: X and Bluesky tag most posts (X ``lang``, Bluesky's first ``langs`` entry), and the
 author or platform knows better than any detector on 280 characters. When the tag is missing or is
 one of X's non-language codes (``und`` undetermined, ``zxx`` no text, ``qme`` media only, ``qam``
-mentions only, ``qct``/``qht`` cashtags/hashtags only, ``qst`` very short, ``art`` emoji only),
+mentions only, ``qct``/``qht`` cashtags/hashtags only, ``qst`` very short, ``art`` seen on emoji- or GIF-only
+posts; ``mul``/``mis`` are ISO 639-2 "multiple" and "uncoded"),
 ``lingua`` decides, restricted to the languages plausible in this archive (a detector choosing among
 75 languages is wrong far more often on short texts than one choosing among six). When its top
 confidence is below ``MIN_CONFIDENCE`` we abstain (``language_unknown``) instead of guessing.
