@@ -210,12 +210,15 @@ class _SourceRun:
         """Every page since ``newest_id``, yielded only once the whole timeline was read: stopping
         half-way and storing the newer pages would move ``since_id`` past the unread ones, a gap no
         later run would fill. An interrupted timeline is read again next run."""
+        since = self.state.newest_id
+        if since is not None and not (yield from self.continuous(since)):
+            since = None
         pages: list[Page] = []
         token: str | None = None
         truncated = False
         while True:
             body, recorded = self.call("timeline", self.client.get_users_tweets, self.user_id,
-                                       since_id=self.state.newest_id, pagination_token=token,
+                                       since_id=since, pagination_token=token,
                                        max_results=self.settings.page_size, **TWEET_PARAMS)
             if "data" not in body and body.get("errors"):
                 detail = "; ".join(_error_text(e) for e in body["errors"])
@@ -226,7 +229,7 @@ class _SourceRun:
             if not token:
                 break
             if len(pages) >= self.source.max_pages:
-                truncated = self.state.newest_id is not None
+                truncated = since is not None
                 break
         for page in pages:
             for post in page.posts:
@@ -236,6 +239,20 @@ class _SourceRun:
         if truncated:
             yield self.problem("truncated", f"timeline longer than max_pages={self.source.max_pages}; "
                                             "older new posts were not read", fatal=False)
+
+    def continuous(self, since: str) -> Generator[Page | SourceProblem, None, bool]:
+        """Whether ``since_id`` is safe: the archive's newest post by this account may have come
+        from another source (a quote or reply found elsewhere), with older timeline posts never
+        read. The few timeline posts at and below it must all be archived already; if not, this
+        run reads the whole timeline again (the store is idempotent, so that costs only time)."""
+        body, recorded = self.call("timeline-check", self.client.get_users_tweets, self.user_id,
+                                   until_id=str(int(since) + 1), max_results=5, **TWEET_PARAMS)
+        if "data" not in body and body.get("errors"):
+            return True  # the timeline itself will report the refusal
+        known = set(self.state.archived_ids)
+        page = self.page(body, recorded, "timeline-check")
+        yield page
+        return all(_platform_id(t) in known for t in body.get("data") or [])
 
     def refresh(self) -> Iterator[Page]:
         """Look up every archived post not seen in this run's timeline. Only X's per-id errors
@@ -357,7 +374,8 @@ def _platform_id(tweet: dict[str, Any]) -> str:
 
 def _error_text(error: Any) -> str:
     if isinstance(error, dict):
-        return str(error.get("detail") or error.get("title") or error.get("message") or error)
+        title, detail = error.get("title"), error.get("detail") or error.get("message")
+        return f"{title}: {detail}" if title and detail else str(detail or title or error)
     return str(error)
 
 

@@ -422,7 +422,7 @@ def _media_file(world: World, path: str) -> SandboxResponse:
 
 
 _ROUTES: list[tuple[re.Pattern[str], str]] = [
-    (re.compile(r"^/2/users/by/username/([A-Za-z0-9_]{1,15})$"), "username"),
+    (re.compile(r"^/2/users/by/username/([^/]+)$"), "username"),
     (re.compile(r"^/2/users/(\d{1,19})/tweets$"), "timeline"),
     (re.compile(r"^/2/users/(\d{1,19})/following$"), "following"),
     (re.compile(r"^/2/users/(\d{1,19})$"), "user"),
@@ -431,6 +431,7 @@ _ROUTES: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"^/2/tweets/(\d{1,19})$"), "tweet"),
     (re.compile(r"^/2/tweets$"), "tweets"),
 ]
+_USERNAME = re.compile(r"^[A-Za-z0-9_]{1,15}$")
 _LIMIT_GROUP = {"username": "users", "user": "users", "timeline": "timeline", "following": "following",
                 "search": "search", "quotes": "quotes", "tweet": "tweets", "tweets": "tweets"}
 
@@ -473,6 +474,9 @@ def handle(request: SandboxRequest, world: World) -> SandboxResponse:
         ctx = _Ctx(request, world)
         arg = match.group(1) if match.groups() else ""
         if name == "username":
+            if not _USERNAME.match(arg):
+                raise _Invalid("username", f"The `username` query parameter value [{arg}] does not match "
+                                           "^[A-Za-z0-9_]{1,15}$")
             body = _user_lookup(ctx, arg, "username")
         elif name == "user":
             body = _user_lookup(ctx, arg, "id")
