@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import statistics
 from dataclasses import dataclass
+from itertools import compress
 
 from analysis.post_table import PostTable
 
@@ -34,10 +35,14 @@ def amplification(table: PostTable) -> list[AmplificationRow]:
     if len(tracked) < 2:
         return []
     account, created = table.account, table.created
+    # Only posts by tracked accounts can be amplification; itertools.compress picks them at C speed,
+    # so a million-post archive costs one pass over its authors, not three Python loops.
+    by_tracked = [row for row in compress(range(len(account)), map(tracked.__contains__, account))]
     found: dict[tuple[int, int, str], list[tuple[float, float]]] = {}
     for column, kind in _REFERENCES:
         targets = getattr(table, column)
-        for row, target in enumerate(targets):
+        for row in by_tracked:
+            target = targets[row]
             if target < 0:
                 continue
             source_account, target_account = account[row], account[target]

@@ -42,12 +42,8 @@ class Computation:
     amplification: list[AmplificationRow] = field(default_factory=list)
 
     def provenance_counts(self) -> dict[str, int]:
-        counts: dict[str, int] = {}
-        for code in self.edges.provenance:
-            if code:
-                name = str(PROVENANCE_NAMES[code])
-                counts[name] = counts.get(name, 0) + 1
-        return dict(sorted(counts.items()))
+        counts = {str(name): self.edges.provenance.count(code) for code, name in enumerate(PROVENANCE_NAMES) if name}
+        return {name: n for name, n in sorted(counts.items()) if n}
 
 
 def fingerprint(table: PostTable, edges: Edges, rows: list[int], missing: int) -> str:
