@@ -24,10 +24,9 @@ def analyse_for_demo(handle: Archive, say: Callable[[str], None]) -> dict[str, A
             for line in describe(handle.engine):
                 say(line)
         elif name == "tone":
-            from analysis.tone_show import key_statement_lines
+            from analysis.tone_show import key_statement_lines, step_line
 
-            say(f"analyze: tone {summary['version']}: {summary['analysed']} contents scored or abstained, "
-                f"{summary['already']} already done")
+            say("analyze: " + step_line(summary))
             for line in key_statement_lines(handle.engine):
                 say(line)
         else:

@@ -65,6 +65,11 @@ def register(app: typer.Typer) -> None:
             typer.echo(orjson.dumps(summaries, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS).decode())
         elif not quiet:
             for name, summary in summaries.items():
+                if name == "tone":
+                    from analysis.tone_show import step_line
+
+                    typer.echo(step_line(summary))
+                    continue
                 typer.echo(_cascade_line(summary) if name == "cascades" else f"{name}: {summary}")
 
     @export_app.command("graph")
