@@ -220,3 +220,51 @@ def test_bad_follows_message(tmp_path: Path) -> None:
     follows = parse_follows(path, b"did:plc:a,@B.example\n", "bluesky", {"b.example": "did:plc:b"})
     assert [(f.follower_id, f.followed_id) for f in follows] == [("did:plc:a", "did:plc:b")]
     assert T0.tzinfo is not None and GONE.startswith("at://")
+
+
+def test_sandbox_scenario_provenance_labels(tmp_path: Path) -> None:
+    """The bundled scenario, collected through the real SDKs from the loopback sandbox."""
+    from archiver.archive import open_archive
+    from archiver.collect import run_collect
+    from archiver.config import Secrets
+    from archiver.sandbox.config import sandbox_config
+    from archiver.sandbox.server import SandboxServer
+
+    handle = open_archive(tmp_path / "archive", None, create=True)
+    try:
+        with SandboxServer(port=0) as sandbox:
+            config = sandbox_config(sandbox.base_url)
+            for step in (1, 2):
+                sandbox.set_step(step)
+                run_collect(handle.store(fetch_media=False), config, config.sources, Secrets(None, None, None))
+        summary = run_cascades(handle.engine)
+        query = (select(T_POST.c.platform, T_POST.c.kind, T_POST.c.via_id, T_EDGE.c.provenance,
+                        T_EDGE.c.parent_post_id)
+                 .join(T_EDGE, T_EDGE.c.child_post_id == T_POST.c.id))
+        with handle.engine.connect() as conn:
+            rows = conn.execute(query).all()
+            platform_ids = dict(conn.execute(select(T_POST.c.id, T_POST.c.platform_id)).all())
+    finally:
+        handle.close()
+    assert summary["cascades"] >= 2 and {r[0] for r in rows} == {"x", "bluesky"}
+    for platform, kind, via, provenance, parent in rows:
+        if kind in ("quote", "reply") or (via is not None and platform_ids[parent] == via):
+            assert provenance == "exact", (platform, kind)
+        else:  # a repost without an archived via: never presented as exact
+            assert kind == "repost" and provenance in ("root_default", "inferred"), (platform, kind, provenance)
+            assert platform == "x" or via is None or via not in platform_ids.values()
+    assert any(r[0] == "bluesky" and r[2] is not None and r[3] == "exact" for r in rows)
+    assert any(r[0] == "x" and r[1] == "repost" and r[3] == "root_default" for r in rows)
+
+
+def test_demo_lines_show_cascades_and_amplification(archive: Archive) -> None:
+    from archiver.demo_analysis import analyse_for_demo
+
+    build(archive)
+    lines: list[str] = []
+    summaries = analyse_for_demo(archive, lines.append)
+    assert summaries["cascades"]["cascades"] == 3
+    assert lines[0].startswith("analyze: cascades: 3 (3 recomputed")
+    assert "largest cascades:" in lines and "amplification between tracked accounts:" in lines
+    assert any(line.startswith("  @potus https://x.com/potus/status/1000: 6 posts by 6 accounts") for line in lines)
+    assert "  @secstate reposted @potus 1x (x), median 5 min after the post, fastest 5 min" in lines
