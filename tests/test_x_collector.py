@@ -241,14 +241,15 @@ def test_waiting_is_bounded_and_changes_no_status(archive: Archive) -> None:
 
 def test_server_errors_drops_and_bad_json_are_retried_then_given_up(archive: Archive) -> None:
     flaky = iter([SandboxResponse.json({"title": "Internal Error"}, 503), SandboxResponse(drop=True),
-                  SandboxResponse(200, b'{"data": [{"id": "1', {"content-type": "application/json"})])
-    hook = Hook("/tweets", lambda: next(flaky), times=3)
+                  SandboxResponse(200, b'{"data": [{"id": "1', {"content-type": "application/json"}),
+                  SandboxResponse(200, b"{}", delay=1.0)])
+    hook = Hook("/tweets", lambda: next(flaky), times=4)
     sleeps: list[float] = []
     with SandboxServer(fault_hook=hook) as server:
         source = Source(name="x:rubio", platform="x", account="sample_secrubio")
-        outcome = collect(archive, config(server), [source], sleeps=sleeps)
-    assert outcome.status == "complete" and hook.hits == 3
-    assert len(sleeps) == 3 and sleeps == sorted(sleeps), "backoff grows"
+        outcome = collect(archive, config(server, timeout_seconds=0.3), [source], sleeps=sleeps)
+    assert outcome.status == "complete" and hook.hits == 4
+    assert len(sleeps) == 4 and sleeps == sorted(sleeps), "backoff grows"
     failing = Hook("/2/users/", lambda: SandboxResponse.json({"title": "Service Unavailable"}, 503))
     with SandboxServer(fault_hook=failing) as server:
         outcome = collect(archive, config(server, max_wait_seconds=600.0), [source], sleeps=[])
@@ -303,3 +304,33 @@ def test_missing_token_against_the_real_api_is_a_clear_problem() -> None:
     assert len(items) == 1 and isinstance(items[0], SourceProblem)
     assert items[0].reason == "no_credentials" and "X_BEARER_TOKEN" in items[0].detail
     assert collector.session.request_count == 0
+
+
+def test_a_faulty_night_ends_with_the_same_archive_as_a_clean_one(archive: Archive, tmp_path: Any) -> None:
+    """429s (with and without reset header), 500s, stalls past the client timeout and truncated
+    JSON on a third of the API calls: the collector retries through all of it, and the archive
+    holds what a fault-free collection holds, with no status claimed wrongly."""
+    from archiver.archive import open_archive
+    from archiver.sandbox.faults import FaultPlan
+
+    def summary(target: Archive) -> set[tuple[Any, ...]]:
+        return set(rows(target, "SELECT p.platform_id, p.status, p.version_count, s.content_sha256 FROM post p "
+                                "JOIN snapshot s ON s.id = p.current_snapshot_id"))
+
+    clean = open_archive(tmp_path / "clean", None, create=True)
+    plan = FaultPlan(rate_limit=0.1, server_error=0.1, timeout=0.05, malformed=0.08, reset_header_missing=0.5,
+                     seed=11, stall=0.5, reset_after=3.0)
+    sleeps: list[float] = []
+    try:
+        for step in (1, 2):
+            with SandboxServer(step=step) as server:
+                assert collect(clean, config(server)).status == "complete"
+            with SandboxServer(step=step, fault_hook=plan) as server:
+                outcome = collect(archive, config(server, timeout_seconds=0.2, max_wait_seconds=3600.0),
+                                  sleeps=sleeps)
+            assert outcome.status == "complete", [o.problem for o in outcome.sources]
+        assert summary(archive) == summary(clean)
+    finally:
+        clean.close()
+    assert {"rate_limit", "server_error", "timeout", "malformed"} <= set(plan.injected)
+    assert len(sleeps) >= sum(plan.injected.values())

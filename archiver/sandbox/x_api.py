@@ -19,224 +19,26 @@ from __future__ import annotations
 
 import re
 import time
-from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any
 
 from archiver.sandbox.server import SandboxRequest, SandboxResponse, World
-from archiver.sandbox.x_render import XTweet, XView, build_view
+from archiver.sandbox.x_render import XTweet, build_view
+from archiver.sandbox.x_select import (
+    PROBLEMS,
+    Invalid,
+    Selection,
+    set_account_state,
+    tweet_error,
+    user_error,
+    x_state,
+)
 
-PROBLEMS = "https://api.twitter.com/2/problems/"
-AccountState = Literal["protected", "suspended"]
+__all__ = ["handle", "set_account_state", "x_state"]
 
-DEFAULT_TWEET_FIELDS = ("id", "text", "edit_history_tweet_ids")
-DEFAULT_USER_FIELDS = ("id", "name", "username")
-DEFAULT_MEDIA_FIELDS = ("media_key", "type")
-KNOWN_TWEET_FIELDS = {
-    "attachments", "author_id", "card_uri", "context_annotations", "conversation_id", "created_at",
-    "edit_controls", "edit_history_tweet_ids", "entities", "geo", "id", "in_reply_to_user_id", "lang",
-    "non_public_metrics", "note_tweet", "organic_metrics", "possibly_sensitive", "promoted_metrics",
-    "public_metrics", "referenced_tweets", "reply_settings", "scopes", "source", "text", "withheld",
-}
-KNOWN_USER_FIELDS = {
-    "affiliation", "connection_status", "created_at", "description", "entities", "id", "location",
-    "most_recent_tweet_id", "name", "pinned_tweet_id", "profile_banner_url", "profile_image_url",
-    "protected", "public_metrics", "receives_your_dm", "subscription_type", "url", "username",
-    "verified", "verified_type", "withheld",
-}
-KNOWN_MEDIA_FIELDS = {
-    "alt_text", "duration_ms", "height", "media_key", "non_public_metrics", "organic_metrics",
-    "preview_image_url", "promoted_metrics", "public_metrics", "type", "url", "variants", "width",
-}
-KNOWN_EXPANSIONS = {
-    "attachments.media_keys", "attachments.poll_ids", "author_id", "edit_history_tweet_ids",
-    "entities.mentions.username", "geo.place_id", "in_reply_to_user_id", "referenced_tweets.id",
-    "referenced_tweets.id.author_id", "pinned_tweet_id",
-}
 # Per-endpoint app limits for a 15-minute window (X's published Basic/Pro figures, rounded).
 RATE_LIMITS = {"users": 300, "timeline": 1500, "tweets": 3500, "quotes": 75, "search": 450, "following": 15}
 
-
-@dataclass
-class XState:
-    """Per-sandbox state of the fake X: cached views per step, account states, request counters."""
-
-    views: dict[tuple[int, str], XView] = field(default_factory=dict)
-    accounts: dict[str, AccountState] = field(default_factory=dict)  # person key -> state
-    calls: dict[str, int] = field(default_factory=dict)
-
-
-def x_state(world: World) -> XState:
-    """The fake X's state, kept on the world so that each sandbox has its own."""
-    state = world.__dict__.get("x_state")
-    if state is None:
-        state = world.__dict__.setdefault("x_state", XState())
-    assert isinstance(state, XState)
-    return state
-
-
-def set_account_state(world: World, person_key: str, account_state: AccountState | None) -> None:
-    """Make a scenario account protected or suspended on the fake X (None restores it)."""
-    if person_key not in world.scenario.people:
-        raise KeyError(person_key)
-    accounts = x_state(world).accounts
-    if account_state is None:
-        accounts.pop(person_key, None)
-    else:
-        accounts[person_key] = account_state
-
-
-class _Invalid(Exception):
-    """A request X would refuse with 400 Invalid Request."""
-
-    def __init__(self, parameter: str, message: str) -> None:
-        super().__init__(message)
-        self.parameter = parameter
-
-
-class _Ctx:
-    """One request against one step's view, with its field and expansion selection."""
-
-    def __init__(self, request: SandboxRequest, world: World) -> None:
-        self.request = request
-        self.world = world
-        state = x_state(world)
-        key = (world.step, world.base_url)
-        with world.lock:
-            view = state.views.get(key)
-            if view is None:
-                view = state.views[key] = build_view(world.scenario, world.step, world.base_url)
-        self.view = view
-        self.accounts = dict(state.accounts)
-        self.tweet_fields = self._fields("tweet.fields", KNOWN_TWEET_FIELDS)
-        self.user_fields = self._fields("user.fields", KNOWN_USER_FIELDS)
-        self.media_fields = self._fields("media.fields", KNOWN_MEDIA_FIELDS)
-        self.expansions = set(request.args("expansions"))
-        unknown = self.expansions - KNOWN_EXPANSIONS
-        if unknown:
-            raise _Invalid("expansions", f"The `expansions` query parameter value [{sorted(unknown)[0]}] "
-                                         "is not one of the allowed values")
-
-    def _fields(self, name: str, known: set[str]) -> set[str]:
-        values = set(self.request.args(name))
-        unknown = values - known
-        if unknown:
-            raise _Invalid(name, f"The `{name}` query parameter value [{sorted(unknown)[0]}] "
-                                 "is not one of the allowed values")
-        return values
-
-    def account_state(self, user_id: str) -> AccountState | None:
-        person = self.view.person_of.get(user_id)
-        return self.accounts.get(person.key) if person else None
-
-    # ---- rendering with field selection -------------------------------------------------
-    def tweet(self, tweet: XTweet) -> dict[str, Any]:
-        wanted = set(DEFAULT_TWEET_FIELDS) | self.tweet_fields
-        return {k: v for k, v in tweet.fields.items() if k in wanted}
-
-    def user(self, user_id: str) -> dict[str, Any]:
-        full = dict(self.view.users[user_id])
-        if self.account_state(user_id) == "protected":
-            full["protected"] = True
-        wanted = set(DEFAULT_USER_FIELDS) | self.user_fields
-        return {k: v for k, v in full.items() if k in wanted}
-
-    def media(self, key: str) -> dict[str, Any] | None:
-        item = self.view.media.get(key)
-        if item is None:
-            return None
-        wanted = set(DEFAULT_MEDIA_FIELDS) | self.media_fields
-        return {k: v for k, v in item.fields.items() if k in wanted}
-
-    def readable(self, tweet: XTweet) -> bool:
-        return self.account_state(tweet.fields["author_id"]) is None
-
-    def includes(self, tweets: list[XTweet]) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-        """``includes`` for ``tweets`` under the requested expansions, and the partial errors X
-        adds for referenced tweets it cannot show."""
-        users: dict[str, None] = {}
-        media: dict[str, None] = {}
-        referenced: dict[str, XTweet] = {}
-        errors: list[dict[str, Any]] = []
-        primary = {t.id for t in tweets}
-        for tweet in tweets:
-            if "author_id" in self.expansions:
-                users[tweet.fields["author_id"]] = None
-            if "in_reply_to_user_id" in self.expansions and "in_reply_to_user_id" in tweet.fields:
-                users[tweet.fields["in_reply_to_user_id"]] = None
-            if "entities.mentions.username" in self.expansions:
-                for mention in tweet.fields.get("entities", {}).get("mentions", []):
-                    users[mention["id"]] = None
-            if "attachments.media_keys" in self.expansions:
-                media.update(dict.fromkeys(tweet.media_keys))
-            if "edit_history_tweet_ids" in self.expansions:
-                for version in tweet.fields["edit_history_tweet_ids"]:
-                    if version not in primary and version in self.view.tweets:
-                        referenced[version] = self.view.tweets[version]
-            if "referenced_tweets.id" in self.expansions:
-                for ref in tweet.fields.get("referenced_tweets", []):
-                    target = self.view.tweets.get(ref["id"])
-                    if target is None or not self.readable(target):
-                        errors.append(_tweet_error(ref["id"], "referenced_tweets.id",
-                                                   authorization=target is not None))
-                    elif target.id not in primary:
-                        referenced[target.id] = target
-        for target in referenced.values():
-            if "referenced_tweets.id.author_id" in self.expansions:
-                users[target.fields["author_id"]] = None
-            if "attachments.media_keys" in self.expansions:  # X expands included tweets' media too
-                media.update(dict.fromkeys(target.media_keys))
-        out: dict[str, Any] = {}
-        media_objects = [m for m in (self.media(k) for k in media) if m is not None]
-        if media_objects:
-            out["media"] = media_objects
-        user_objects = [self.user(u) for u in users if u in self.view.users]
-        if user_objects:
-            out["users"] = user_objects
-        if referenced:
-            out["tweets"] = [self.tweet(t) for t in referenced.values()]
-        return out, errors
-
-    def tweet_page(self, tweets: list[XTweet], extra_errors: list[dict[str, Any]] | None = None,
-                   meta: dict[str, Any] | None = None) -> dict[str, Any]:
-        body: dict[str, Any] = {}
-        if tweets:
-            body["data"] = [self.tweet(t) for t in tweets]
-            includes, errors = self.includes(tweets)
-            if includes:
-                body["includes"] = includes
-        else:
-            errors = []
-        errors = [*(extra_errors or []), *errors]
-        if errors:
-            body["errors"] = errors
-        if meta is not None:
-            body["meta"] = meta
-        return body
-
-
-def _tweet_error(tweet_id: str, parameter: str, authorization: bool) -> dict[str, Any]:
-    """X's per-id error: deleted or unknown -> Not Found; protected/suspended author -> Authorization."""
-    if authorization:
-        return {"value": tweet_id, "detail": f"Sorry, you are not authorized to see the Tweet with "
-                                             f"{parameter}: [{tweet_id}].",
-                "title": "Authorization Error", "resource_type": "tweet", "parameter": parameter,
-                "resource_id": tweet_id, "type": PROBLEMS + "not-authorized-for-resource"}
-    return {"value": tweet_id, "detail": f"Could not find tweet with {parameter}: [{tweet_id}].",
-            "title": "Not Found Error", "resource_type": "tweet", "parameter": parameter,
-            "resource_id": tweet_id, "type": PROBLEMS + "resource-not-found"}
-
-
-def _user_error(value: str, parameter: str, suspended: bool) -> dict[str, Any]:
-    if suspended:
-        return {"value": value, "detail": f"User has been suspended: [{value}].", "title": "Forbidden",
-                "resource_type": "user", "parameter": parameter, "resource_id": value,
-                "type": PROBLEMS + "resource-not-found"}
-    return {"value": value, "detail": f"Could not find user with {parameter}: [{value}].",
-            "title": "Not Found Error", "resource_type": "user", "parameter": parameter,
-            "resource_id": value, "type": PROBLEMS + "resource-not-found"}
-
-
-def _invalid_response(exc: _Invalid) -> SandboxResponse:
+def _invalid_response(exc: Invalid) -> SandboxResponse:
     return SandboxResponse.json({
         "errors": [{"parameters": {exc.parameter: [str(exc)]}, "message": str(exc)}],
         "title": "Invalid Request", "detail": "One or more parameters to your request was invalid.",
@@ -260,11 +62,11 @@ def _encode_token(position: int) -> str:
 
 def _decode_token(token: str, parameter: str) -> int:
     if not token.startswith(_TOKEN_PREFIX) or len(token) == len(_TOKEN_PREFIX):
-        raise _Invalid(parameter, f"The `{parameter}` query parameter value [{token}] is not valid")
+        raise Invalid(parameter, f"The `{parameter}` query parameter value [{token}] is not valid")
     try:
         return int(token[len(_TOKEN_PREFIX):], 36)
     except ValueError:
-        raise _Invalid(parameter, f"The `{parameter}` query parameter value [{token}] is not valid") from None
+        raise Invalid(parameter, f"The `{parameter}` query parameter value [{token}] is not valid") from None
 
 
 def _int_arg(request: SandboxRequest, name: str, default: int, low: int, high: int) -> int:
@@ -272,7 +74,7 @@ def _int_arg(request: SandboxRequest, name: str, default: int, low: int, high: i
     if raw is None:
         return default
     if not raw.isdigit() or not low <= int(raw) <= high:
-        raise _Invalid(name, f"The `{name}` query parameter value [{raw}] is not between {low} and {high}")
+        raise Invalid(name, f"The `{name}` query parameter value [{raw}] is not between {low} and {high}")
     return int(raw)
 
 
@@ -281,11 +83,11 @@ def _id_arg(request: SandboxRequest, name: str) -> int | None:
     if raw is None:
         return None
     if not raw.isdigit():
-        raise _Invalid(name, f"The `{name}` query parameter value [{raw}] does not match ^[0-9]{{1,19}}$")
+        raise Invalid(name, f"The `{name}` query parameter value [{raw}] does not match ^[0-9]{{1,19}}$")
     return int(raw)
 
 
-def _paged_tweets(ctx: _Ctx, tweets: list[XTweet], token_param: str, default: int, low: int,
+def _paged_tweets(ctx: Selection, tweets: list[XTweet], token_param: str, default: int, low: int,
                   errors: list[dict[str, Any]] | None = None) -> dict[str, Any]:
     """Newest-first tweets, cut by since_id/until_id and paged by an id cursor, so a page boundary
     stays put while new tweets arrive."""
@@ -307,22 +109,22 @@ def _paged_tweets(ctx: _Ctx, tweets: list[XTweet], token_param: str, default: in
 
 
 # ---- endpoints ----------------------------------------------------------------------------
-def _user_lookup(ctx: _Ctx, value: str, parameter: str) -> dict[str, Any]:
+def _user_lookup(ctx: Selection, value: str, parameter: str) -> dict[str, Any]:
     view = ctx.view
     user_id = view.by_username.get(value.lower()) if parameter == "username" else value
     if user_id is None or user_id not in view.users:
-        return {"errors": [_user_error(value, parameter, suspended=False)]}
+        return {"errors": [user_error(value, parameter, suspended=False)]}
     if ctx.account_state(user_id) == "suspended":
-        return {"errors": [_user_error(value, parameter, suspended=True)]}
+        return {"errors": [user_error(value, parameter, suspended=True)]}
     return {"data": ctx.user(user_id)}
 
 
-def _timeline(ctx: _Ctx, user_id: str) -> dict[str, Any]:
+def _timeline(ctx: Selection, user_id: str) -> dict[str, Any]:
     if user_id not in ctx.view.users:
-        return {"errors": [_user_error(user_id, "id", suspended=False)]}
+        return {"errors": [user_error(user_id, "id", suspended=False)]}
     state = ctx.account_state(user_id)
     if state == "suspended":
-        return {"errors": [_user_error(user_id, "id", suspended=True)]}
+        return {"errors": [user_error(user_id, "id", suspended=True)]}
     if state == "protected":
         detail = f"Sorry, you are not authorized to see the user with id: [{user_id}]."
         return {"errors": [{
@@ -330,34 +132,34 @@ def _timeline(ctx: _Ctx, user_id: str) -> dict[str, Any]:
             "parameter": "id", "resource_id": user_id, "type": PROBLEMS + "not-authorized-for-resource"}]}
     exclude = set(ctx.request.args("exclude"))
     if exclude - {"retweets", "replies"}:
-        raise _Invalid("exclude", "The `exclude` query parameter value is not one of [retweets, replies]")
+        raise Invalid("exclude", "The `exclude` query parameter value is not one of [retweets, replies]")
     kinds = {"retweets": "repost", "replies": "reply"}
     skipped = {kinds[e] for e in exclude}
     tweets = [t for t in ctx.view.timeline(user_id) if t.item.kind not in skipped]
     return _paged_tweets(ctx, tweets, "pagination_token", 10, 5)
 
 
-def _lookup(ctx: _Ctx, ids: list[str]) -> dict[str, Any]:
+def _lookup(ctx: Selection, ids: list[str]) -> dict[str, Any]:
     if not 1 <= len(ids) <= 100:
-        raise _Invalid("ids", f"The number of values in the `ids` query parameter list [{len(ids)}] is not "
+        raise Invalid("ids", f"The number of values in the `ids` query parameter list [{len(ids)}] is not "
                               "between 1 and 100")
     for tid in ids:
         if not tid.isdigit():
-            raise _Invalid("ids", f"The `ids` query parameter value [{tid}] does not match ^[0-9]{{1,19}}$")
+            raise Invalid("ids", f"The `ids` query parameter value [{tid}] does not match ^[0-9]{{1,19}}$")
     found: list[XTweet] = []
     errors: list[dict[str, Any]] = []
     for tid in dict.fromkeys(ids):
         tweet = ctx.view.tweets.get(tid)
         if tweet is None:
-            errors.append(_tweet_error(tid, "ids", authorization=False))
+            errors.append(tweet_error(tid, "ids", authorization=False))
         elif not ctx.readable(tweet):
-            errors.append(_tweet_error(tid, "ids", authorization=True))
+            errors.append(tweet_error(tid, "ids", authorization=True))
         else:
             found.append(tweet)
     return ctx.tweet_page(found, errors)
 
 
-def _single(ctx: _Ctx, tid: str) -> dict[str, Any]:
+def _single(ctx: Selection, tid: str) -> dict[str, Any]:
     body = _lookup(ctx, [tid])
     if "data" in body:
         body["data"] = body["data"][0]
@@ -368,7 +170,7 @@ def _single(ctx: _Ctx, tid: str) -> dict[str, Any]:
     return body
 
 
-def _quotes(ctx: _Ctx, tid: str) -> dict[str, Any]:
+def _quotes(ctx: Selection, tid: str) -> dict[str, Any]:
     target = ctx.view.tweets.get(tid)
     quotes = ctx.view.referencing(target.item.key, "quote") if target else []
     quotes = [q for q in quotes if ctx.readable(q)]
@@ -378,21 +180,21 @@ def _quotes(ctx: _Ctx, tid: str) -> dict[str, Any]:
 _CONVERSATION = re.compile(r"^\s*conversation_id:(\d{1,19})\s*$")
 
 
-def _search(ctx: _Ctx) -> dict[str, Any]:
+def _search(ctx: Selection) -> dict[str, Any]:
     query = ctx.request.arg("query") or ""
     match = _CONVERSATION.match(query)
     if match is None:
-        raise _Invalid("query", "The sandbox's recent search supports only `conversation_id:<id>` queries")
+        raise Invalid("query", "The sandbox's recent search supports only `conversation_id:<id>` queries")
     tweets = [t for t in ctx.view.conversation(match.group(1)) if ctx.readable(t)]
     return _paged_tweets(ctx, tweets, "next_token", 10, 10)
 
 
-def _following(ctx: _Ctx, user_id: str) -> dict[str, Any]:
+def _following(ctx: Selection, user_id: str) -> dict[str, Any]:
     person = ctx.view.person_of.get(user_id)
     if person is None:
-        return {"errors": [_user_error(user_id, "id", suspended=False)]}
+        return {"errors": [user_error(user_id, "id", suspended=False)]}
     if ctx.account_state(user_id) == "suspended":
-        return {"errors": [_user_error(user_id, "id", suspended=True)]}
+        return {"errors": [user_error(user_id, "id", suspended=True)]}
     people = ctx.world.scenario.people
     followed = [b for a, b in reversed(ctx.world.scenario.follows) if a == person.key]
     ids = [people[k].x_id for k in followed if people[k].x_username]
@@ -471,11 +273,11 @@ def handle(request: SandboxRequest, world: World) -> SandboxResponse:
         return SandboxResponse.json({"title": "Method Not Allowed", "status": 405, "type": "about:blank",
                                      "detail": f"{request.method} is not supported here"}, 405, headers)
     try:
-        ctx = _Ctx(request, world)
+        ctx = Selection(request, world)
         arg = match.group(1) if match.groups() else ""
         if name == "username":
             if not _USERNAME.match(arg):
-                raise _Invalid("username", f"The `username` query parameter value [{arg}] does not match "
+                raise Invalid("username", f"The `username` query parameter value [{arg}] does not match "
                                            "^[A-Za-z0-9_]{1,15}$")
             body = _user_lookup(ctx, arg, "username")
         elif name == "user":
@@ -492,7 +294,7 @@ def handle(request: SandboxRequest, world: World) -> SandboxResponse:
             body = _single(ctx, arg)
         else:
             body = _lookup(ctx, request.args("ids"))
-    except _Invalid as exc:
+    except Invalid as exc:
         response = _invalid_response(exc)
         response.headers.update(headers)
         return response
