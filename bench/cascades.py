@@ -134,7 +134,7 @@ def write_sqlite(table: PostTable, follows: dict[int, set[int]], directory: Path
 
     archive = open_archive(directory, None, create=True)
     now = datetime.now(UTC)
-    platform_of = {}
+    platform_of: dict[int, str] = {}
     for row in range(len(table)):
         platform_of.setdefault(table.account[row], table.platforms[table.platform[row]])
     with writer(archive.engine).begin() as conn:
