@@ -2,6 +2,10 @@
 
 Faults (429, 500, malformed JSON, a tampered record) are injected with the sandbox's fault hook;
 the SDK itself is never mocked. Waiting is observed through the injected ``sleep``.
+
+Tests whose subject is what gets stored (incremental runs, deletions, renames, reposts, CIDs) use
+the ``archive`` fixture and so run on PostgreSQL too; tests about the collector's behaviour on the
+wire (faults, waits, login) use ``sqlite_archive``: the backend adds nothing there but set-up time.
 """
 
 from __future__ import annotations
@@ -90,7 +94,8 @@ def hook_on(sandbox: SandboxServer, nsid: str, answer: Callable[[SandboxRequest]
     sandbox.fault_hook = hook
 
 
-def test_pagination_follows_every_cursor(archive: Archive, sandbox: SandboxServer) -> None:
+def test_pagination_follows_every_cursor(sqlite_archive: Archive, sandbox: SandboxServer) -> None:
+    archive = sqlite_archive
     outcome = collect(archive, config(sandbox, source("nayib", quotes=False, replies=False, reposters=False),
                                       page_size=10))
     assert outcome.status == "complete"
@@ -193,7 +198,8 @@ def test_every_snapshot_cid_is_verified_from_the_bytes_received(archive: Archive
     assert kinds == {"post", "repost", "quote", "reply"}
 
 
-def test_tampered_record_is_stored_unverified(archive: Archive, sandbox: SandboxServer) -> None:
+def test_tampered_record_is_stored_unverified(sqlite_archive: Archive, sandbox: SandboxServer) -> None:
+    archive = sqlite_archive
     def tamper(request: SandboxRequest) -> SandboxResponse:
         response = bsky_api.handle(request, sandbox.world)
         response.body = response.body.replace(b"Oopsie", b"Oopsje", 1)  # one byte of one record's text
@@ -208,7 +214,8 @@ def test_tampered_record_is_stored_unverified(archive: Archive, sandbox: Sandbox
     assert all(s.cid_verified is True for s in snaps if s not in tampered)
 
 
-def test_media_is_downloaded_once_and_deduplicated(archive: Archive, sandbox: SandboxServer) -> None:
+def test_media_is_downloaded_once_and_deduplicated(sqlite_archive: Archive, sandbox: SandboxServer) -> None:
+    archive = sqlite_archive
     cfg = config(sandbox, source("nayib"), source("rubio"))  # rubio's feed shows the same post
     collect(archive, cfg)
     collect(archive, cfg)
@@ -230,7 +237,8 @@ def _rate_limited(reset_in: int) -> SandboxResponse:
                                  "ratelimit-reset": str(reset)})
 
 
-def test_rate_limit_reset_is_honoured(archive: Archive, sandbox: SandboxServer) -> None:
+def test_rate_limit_reset_is_honoured(sqlite_archive: Archive, sandbox: SandboxServer) -> None:
+    archive = sqlite_archive
     left = [2]
 
     def limited(request: SandboxRequest) -> SandboxResponse | None:
@@ -247,7 +255,8 @@ def test_rate_limit_reset_is_honoured(archive: Archive, sandbox: SandboxServer) 
     assert post_row(archive, uri("b_aclu_statement")).status == "live"
 
 
-def test_rate_limit_wait_is_bounded_and_other_sources_go_on(archive: Archive, sandbox: SandboxServer) -> None:
+def test_rate_limit_wait_is_bounded_and_other_sources_go_on(sqlite_archive: Archive, sandbox: SandboxServer) -> None:
+    archive = sqlite_archive
     nayib = person("nayib").did
     hook_on(sandbox, "app.bsky.feed.getAuthorFeed",
             lambda r: _rate_limited(100) if r.arg("actor") == nayib else None)
@@ -262,7 +271,8 @@ def test_rate_limit_wait_is_bounded_and_other_sources_go_on(archive: Archive, sa
     assert outcome.status == "partial" and count(archive, T_STATUS_EVENT) == 0
 
 
-def test_unknown_handle_is_a_clear_problem_while_others_are_collected(archive: Archive, sandbox: SandboxServer) -> None:
+def test_unknown_handle_is_reported_while_others_are_collected(sqlite_archive: Archive, sandbox: SandboxServer) -> None:
+    archive = sqlite_archive
     outcome = collect(archive, config(sandbox, source("ghost", account="nobody-sample.bsky.social"), source("aclu")))
     by_name = {o.source: o for o in outcome.sources}
     problem = by_name["bluesky:ghost"].problem or ""
@@ -272,7 +282,8 @@ def test_unknown_handle_is_a_clear_problem_while_others_are_collected(archive: A
     assert post_row(archive, uri("b_aclu_statement")).status == "live"
 
 
-def test_malformed_json_is_retried(archive: Archive, sandbox: SandboxServer) -> None:
+def test_malformed_json_is_retried(sqlite_archive: Archive, sandbox: SandboxServer) -> None:
+    archive = sqlite_archive
     left = [1]
 
     def broken(request: SandboxRequest) -> SandboxResponse | None:
@@ -289,7 +300,8 @@ def test_malformed_json_is_retried(archive: Archive, sandbox: SandboxServer) -> 
     assert hashlib.sha256(b'{"feed": [').hexdigest() not in bodies  # a broken answer is not evidence
 
 
-def test_optional_login_never_stores_tokens(archive: Archive, sandbox: SandboxServer) -> None:
+def test_optional_login_never_stores_tokens(sqlite_archive: Archive, sandbox: SandboxServer) -> None:
+    archive = sqlite_archive
     secrets = Secrets(None, person("aclu").bsky_handle, bsky_api.SANDBOX_APP_PASSWORD)
     outcome = collect(archive, config(sandbox, source("aclu")), secrets=secrets)
     assert outcome.status == "complete"
@@ -302,7 +314,8 @@ def test_optional_login_never_stores_tokens(archive: Archive, sandbox: SandboxSe
     assert wrong.sources[0].complete is True and "login_failed" in (wrong.sources[0].problem or "")
 
 
-def test_dropped_connection_and_timeout_are_retried(archive: Archive, sandbox: SandboxServer) -> None:
+def test_dropped_connection_and_timeout_are_retried(sqlite_archive: Archive, sandbox: SandboxServer) -> None:
+    archive = sqlite_archive
     faults = [SandboxResponse(drop=True), SandboxResponse(delay=2.0)]
 
     def flaky(request: SandboxRequest) -> SandboxResponse | None:
@@ -317,7 +330,8 @@ def test_dropped_connection_and_timeout_are_retried(archive: Archive, sandbox: S
     assert post_row(archive, uri("b_aclu_statement")).status == "live"
 
 
-def test_backfill_reads_the_repo_car_without_duplicating_content(archive: Archive, sandbox: SandboxServer) -> None:
+def test_backfill_reads_the_repo_car_without_new_content(sqlite_archive: Archive, sandbox: SandboxServer) -> None:
+    archive = sqlite_archive
     cfg = config(sandbox, source("nayib", quotes=False, replies=False, reposters=False))
     backfilled = collect(archive, cfg, backfill=True)
     assert backfilled.status == "complete"
