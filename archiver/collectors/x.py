@@ -211,6 +211,8 @@ class _SourceRun:
         half-way and storing the newer pages would move ``since_id`` past the unread ones, a gap no
         later run would fill. An interrupted timeline is read again next run."""
         since = self.state.newest_id
+        if since is not None and not since.isdigit():
+            since = None  # not an X id (a damaged import?): read the whole timeline
         if since is not None and not (yield from self.continuous(since)):
             since = None
         pages: list[Page] = []
@@ -380,7 +382,11 @@ def _error_text(error: Any) -> str:
 
 
 def _describe(exc: Exception) -> str:
+    """One line: the HTTP status and what X said (tweepy puts X's messages after the status)."""
     response = getattr(exc, "response", None)
     status = getattr(response, "status_code", None)
-    text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-    return f"HTTP {status}: {text}" if status else f"{type(exc).__name__}: {text}"
+    messages = [str(m) for m in getattr(exc, "api_messages", []) if m]
+    text = " ".join(str(exc).split()) or type(exc).__name__
+    if status:
+        return f"HTTP {status}: {'; '.join(messages)}" if messages else f"HTTP {status}: {text}"
+    return f"{type(exc).__name__}: {text}"
