@@ -77,6 +77,31 @@ def test_provenance_labels_on_mixed_platform_data(archive: Archive) -> None:
     assert not exact_only["depth_is_lower_bound"] and not exact_only["size_is_lower_bound"]
 
 
+def test_results_do_not_depend_on_ingest_order(archive: Archive, tmp_path: Path) -> None:
+    """The same posts stored one page each in reverse order (so post ids run backwards, and
+    children are stored before their parents) give the same edges and the same measures."""
+    from archiver.archive import open_archive
+    from tests.cascade_pages import U2_FOLLOWS, bluesky_posts, x_posts
+
+    build(archive)
+    run_cascades(archive.engine)
+    other = open_archive(tmp_path / "reversed", None, create=True)
+    try:
+        posts = [*x_posts(), *bluesky_posts()]
+        ingest(other, [], U2_FOLLOWS)
+        for record in reversed(posts):
+            ingest(other, [record])
+        run_cascades(other.engine)
+        assert edges_by_platform_id(other) == edges_by_platform_id(archive)
+        ignored = {"root_post_id", "root_account_id", "analysis_run_id", "computed_at", "fingerprint"}
+        expected = {k: {c: v for c, v in row.items() if c not in ignored}
+                    for k, row in cascades_by_root(archive).items()}
+        got = {k: {c: v for c, v in row.items() if c not in ignored} for k, row in cascades_by_root(other).items()}
+        assert got == expected
+    finally:
+        other.close()
+
+
 def test_without_follows_every_retweet_attaches_to_the_original(archive: Archive) -> None:
     build(archive, follows=False)
     summary = run_cascades(archive.engine)
