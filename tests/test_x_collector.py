@@ -184,6 +184,18 @@ def test_protected_account_gives_unavailable_and_an_incomplete_source(
     assert reasons == {"X: Authorization Error"}
 
 
+def test_suspended_account_is_reported_and_its_posts_become_unavailable(
+        archive: Archive, sandbox: SandboxServer) -> None:
+    collect(archive, config(sandbox))
+    set_account_state(sandbox.world, "wire", "suspended")
+    outcome = collect(archive, config(sandbox))
+    wire = next(o for o in outcome.sources if o.source == "x:wire")
+    assert not wire.complete and (wire.problem or "").startswith("account_unavailable")
+    assert "User has been suspended" in (wire.problem or "")
+    assert status_of(archive, first_id("x_wire_ruling")) == "unavailable"
+    assert status_of(archive, first_id("x_nayib_oopsie")) == "live"
+
+
 def test_media_is_stored_once_per_hash(archive: Archive, tmp_path: Any) -> None:
     """Two posts carry the same picture under two media keys: one file, one media row."""
     base = load()

@@ -195,8 +195,11 @@ class _SourceRun:
                                        user_fields=USER_FIELDS)
         user = body.get("data")
         if not isinstance(user, dict):
-            detail = "; ".join(_error_text(e) for e in body.get("errors", [])) or "no user in the response"
-            yield self.problem("unknown_account", f"X account {self.source.account!r}: {detail}")
+            errors = [e for e in body.get("errors") or [] if isinstance(e, dict)]
+            detail = "; ".join(_error_text(e) for e in errors) or "no user in the response"
+            refused = any(e.get("title") in ("Forbidden", "Authorization Error") for e in errors)
+            yield self.problem("account_unavailable" if refused else "unknown_account",
+                               f"X account {self.source.account!r}: {detail}")
             return False
         record = account_from_user(user)
         self.user_id = record.platform_id
