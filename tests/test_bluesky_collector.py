@@ -343,3 +343,20 @@ def test_backfill_reads_the_repo_car_without_new_content(sqlite_archive: Archive
     assert again.result.new_snapshots == 0 and count(archive, T_SNAPSHOT) == snapshots  # CAR and AppView agree
     verified = {v for (v,) in rows(archive, select(T_SNAPSHOT.c.cid_verified))}
     assert verified == {True}
+
+
+def test_malformed_record_is_skipped_and_reported(sqlite_archive: Archive, sandbox: SandboxServer) -> None:
+    archive = sqlite_archive
+
+    def corrupt(request: SandboxRequest) -> SandboxResponse:
+        response = bsky_api.handle(request, sandbox.world)
+        response.body = response.body.replace(b'"createdAt":"2025-03-16T08:40:00.000Z"', b'"createdAt":"yesterday"')
+        return response
+
+    hook_on(sandbox, "com.atproto.repo.listRecords", corrupt)
+    outcome = collect(archive, config(sandbox, source("rubio", quotes=False, replies=False, reposters=False)))
+    problem = outcome.sources[0].problem or ""
+    assert outcome.sources[0].complete is True
+    assert problem.startswith("bad_record") and uri("b_rubio_repost_oopsie") in problem and "createdAt" in problem
+    archived = {r.platform_id for r in rows(archive, select(T_POST.c.platform_id))}
+    assert uri("b_rubio_repost_oopsie") not in archived and uri("b_rubio_thanks") in archived

@@ -122,6 +122,7 @@ class _SourceRun:
         self.account = AccountRecord("bluesky", "", None)
         self.seen: set[str] = set()
         self.originals: list[str] = []
+        self.skipped: list[str] = []  # records that did not have the lexicon's shape
 
     def page(self, capture: CaptureRecord, posts: list[PostRecord] | None = None,
              accounts: list[AccountRecord] | None = None, statuses: list[StatusClaim] | None = None) -> Page:
@@ -144,6 +145,10 @@ class _SourceRun:
         yield from self.refresh()
         if self.state.backfill:
             yield from self.backfill()
+        if self.skipped:
+            yield SourceProblem(self.source.name, "bad_record",
+                                f"{len(self.skipped)} malformed record(s) skipped, first: {self.skipped[0]}",
+                                fatal_for_source=False)
 
     # -- identity -------------------------------------------------------------------------------
     def resolve(self) -> Generator[Item, None, bool]:
@@ -174,7 +179,8 @@ class _SourceRun:
     def _post(self, view: dict[str, Any]) -> PostRecord | None:
         try:
             post = normalize_post_view(view, orjson.dumps(view))
-        except BadInputError:
+        except BadInputError as exc:
+            self.skipped.append(str(exc))
             return None
         if post.author.platform_id == self.did:
             post.author = self.account
@@ -225,7 +231,8 @@ class _SourceRun:
     def _from_record(self, entry: dict[str, Any], author: AccountRecord) -> PostRecord | None:
         try:
             post = normalize_record(entry["uri"], entry["cid"], entry["value"], author, orjson.dumps(entry))
-        except (BadInputError, KeyError, TypeError):
+        except (BadInputError, KeyError, TypeError) as exc:
+            self.skipped.append(f"{entry.get('uri', 'record')}: {exc}")
             return None
         self._fill_media_urls(post)
         return post
