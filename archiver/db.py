@@ -62,6 +62,9 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA busy_timeout=30000")
     cursor.execute("PRAGMA foreign_keys=ON")
+    # 64 MB page cache: the hash indexes (content_sha256, body_sha256) take random inserts, which
+    # thrash SQLite's 2 MB default once an archive passes ~100k posts.
+    cursor.execute("PRAGMA cache_size=-65536")
     cursor.close()
 
 
