@@ -127,8 +127,9 @@ class _SourceRun:
                 reset = exc.response.headers.get("x-rate-limit-reset")
                 reset_at = float(reset) if reset and reset.strip().isdigit() else None
                 if not self.budget.wait_for(reset_at=reset_at):
-                    raise _Stop(self.problem("rate_limited", f"{what}: X rate limit not reset within the "
-                                             f"{self.settings.max_wait_seconds:.0f}s allowed")) from None
+                    raise _Stop(self.problem("rate_limited", f"{what}: still rate limited after waiting "
+                                             f"{self.budget.waited:.0f}s (at most "
+                                             f"{self.settings.max_wait_seconds:.0f}s allowed)")) from None
             except (tweepy.TwitterServerError, requests.RequestException, ValueError) as exc:
                 if not self.budget.wait_for():
                     raise _Stop(self.problem("server_error", f"{what}: gave up after "
