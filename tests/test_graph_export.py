@@ -29,7 +29,7 @@ def test_gexf_posts_graph_round_trips(archive: Archive, tmp_path: Path) -> None:
     result = CliRunner().invoke(app, ["export", "graph", "--format", "gexf", "--out", str(out),
                                       *_location(archive)])
     assert result.exit_code == 0, result.output
-    assert "13 posts nodes, 10 edges" in result.output
+    assert "13 nodes (posts), 10 edges (gexf)" in result.output
     graph = nx.read_gexf(out)
     assert graph.is_directed() and graph.number_of_nodes() == 13 and graph.number_of_edges() == 10
     edge = graph.edges["x:1002", "x:1003"]  # parent -> child, the way the statement travelled

@@ -95,7 +95,7 @@ def register(app: typer.Typer) -> None:
         finally:
             handle.close()
         if not quiet:
-            typer.echo(f"wrote {out}: {graph.number_of_nodes()} {nodes.value} nodes, "
+            typer.echo(f"wrote {out}: {graph.number_of_nodes()} nodes ({nodes.value}), "
                        f"{graph.number_of_edges()} edges ({fmt.value})")
 
     @export_app.command("amplification")
