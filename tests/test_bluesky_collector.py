@@ -22,7 +22,10 @@ from sqlalchemy import func, select
 
 from archiver.archive import Archive
 from archiver.collect import RunOutcome, run_collect
+from archiver.collectors.bluesky_normalize import normalize_post_view, normalize_record
+from archiver.collectors.records import AccountRecord, normalized_content
 from archiver.config import Config, PlatformSettings, Secrets, Source
+from archiver.errors import BadInputError
 from archiver.hashing import bluesky_cid
 from archiver.sandbox import bsky_api
 from archiver.sandbox.bsky_ids import repos
@@ -360,3 +363,32 @@ def test_malformed_record_is_skipped_and_reported(sqlite_archive: Archive, sandb
     assert problem.startswith("bad_record") and uri("b_rubio_repost_oopsie") in problem and "createdAt" in problem
     archived = {r.platform_id for r in rows(archive, select(T_POST.c.platform_id))}
     assert uri("b_rubio_repost_oopsie") not in archived and uri("b_rubio_thanks") in archived
+
+
+def test_record_and_view_normalize_to_the_same_content(sandbox: SandboxServer) -> None:
+    """The CAR importer and the AppView collector must agree, or a backfill would fork every post."""
+    view = bsky_api.view_for(sandbox.world)
+    checked = 0
+    for record in REPOS.records.values():
+        if not record.item.visible_at(1):
+            continue
+        author = AccountRecord("bluesky", record.did, None)
+        from_record = normalize_record(record.uri, record.cid, record.value, author, b"{}")
+        if record.collection == "app.bsky.feed.post":
+            from_view = normalize_post_view(view.post_view(record), b"{}")
+            blanks: list[str | None] = [None] * len(from_view.media)
+            assert normalized_content(from_record, blanks) == normalized_content(from_view, blanks), record.uri
+            assert [m.ref for m in from_view.media] == [m.ref for m in from_record.media]
+            assert all(m.url for m in from_view.media)
+        else:
+            target = REPOS.records[record.item.target or ""]
+            assert (from_record.kind, from_record.reposted_id) == ("repost", target.uri)
+        assert from_record.cid_verified is True
+        checked += 1
+    assert checked > 60
+    broken = dict(REPOS.records["b_nayib_oopsie"].value)
+    del broken["text"]
+    with pytest.raises(BadInputError) as err:
+        normalize_record(uri("b_nayib_oopsie"), REPOS.records["b_nayib_oopsie"].cid, broken,
+                         AccountRecord("bluesky", person("nayib").did, None), b"{}")
+    assert uri("b_nayib_oopsie") in str(err.value) and "'text'" in str(err.value)
