@@ -224,10 +224,20 @@ class Store:
         pages: list[Page],
         run_id: int | None = None,
         in_transaction: Callable[[Connection], None] | None = None,
+        conn: Connection | None = None,
     ) -> PageResult:
         """Store several pages in ONE transaction (imports: far fewer commits, and a batch plus
-        the importer's checkpoint, written by ``in_transaction``, commit or roll back together)."""
+        the importer's checkpoint, written by ``in_transaction``, commit or roll back together).
+        With ``conn`` the pages go into the caller's open write transaction (no retry: the caller
+        owns it), so an importer can hold several batches uncommitted."""
         media = [self._resolve_media(page) for page in pages]
+        if conn is not None:
+            total = PageResult()
+            for page, page_media in zip(pages, media, strict=True):
+                total.add(self._write_page(conn, page, run_id, page_media))
+            if in_transaction is not None:
+                in_transaction(conn)
+            return total
         for attempt in range(MAX_PAGE_ATTEMPTS):
             try:
                 total = PageResult()

@@ -1,30 +1,35 @@
 """What every file import shares: validate first, then write in checkpointed batches.
 
-A file is read twice. The first pass parses and normalizes every row and writes nothing: a bad
-row stops the import there (``file:line: reason``, exit 2) with the archive untouched, or, with
-``--skip-bad``, is listed in a report. The second pass writes pages in batches; each batch and
-the import's checkpoint commit in one transaction, so an interrupted import resumes after the
-last committed row without duplicates, and a completed file (same SHA-256) is never imported
-twice. Both passes stream, so memory does not grow with the file.
+A file is read twice, at the same time on two cores. The validating pass (a forked child) parses
+and normalizes every row and writes nothing. The writing pass stores pages in batches, but keeps
+its first transaction open until the validator has seen the whole file: a bad row anywhere rolls
+it back (``file:line: reason``, exit 2) and the archive is untouched. With ``--skip-bad`` there is
+no validator: bad rows are skipped and listed in a report. After the first commit, each batch and
+the import's checkpoint commit together, so an interrupted import resumes after the last
+committed row without duplicates, and a completed file (same SHA-256) is never imported twice.
+Both passes stream, so memory does not grow with the file.
 """
 
 from __future__ import annotations
 
 import hashlib
+import multiprocessing
+import socket
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
 import orjson
 from sqlalchemy import Table, insert, select, update
 from sqlalchemy.engine import Connection
 
+from archiver import __version__
 from archiver.collectors.records import CaptureRecord, Page
 from archiver.db import writer
 from archiver.errors import BadInputError
 from archiver.importers.models import ImportFile
-from archiver.store import PageResult, Store
+from archiver.store import T_RUN, PageResult, Store
 from archiver.timeutil import to_db, utcnow
 
 T_IMPORT: Table = ImportFile.__table__  # type: ignore[assignment,attr-defined]
@@ -126,17 +131,83 @@ def _file_capture(source: ImportSource, sha: str, size: int) -> Page:
                                       fetched_at=now, body=orjson.dumps(manifest), meta=manifest))
 
 
-def _begin(store: Store, source: ImportSource, sha: str, size: int, run_id: int) -> int:
-    page = _file_capture(source, sha, size)
-    with writer(store.engine).begin() as conn:
-        # The core store has no public "insert one capture" call; this is its own helper.
-        capture_id = store._insert_capture(conn, page, run_id)
-        row = conn.execute(insert(T_IMPORT).returning(T_IMPORT.c.id), {
-            "format": source.format, "file_name": str(source.path), "file_sha256": sha, "file_size": size,
-            "capture_id": capture_id, "run_id": run_id, "started_at": to_db(page.capture.fetched_at),
-            "status": "running", "checkpoint": 0, "items": 0, "posts": 0, "skipped": 0,
-        }).one()
+class _Validator:
+    """Pass 1 in a forked child process, so it runs on the second core while the writer already
+    fills its first (uncommitted) transaction. Without ``fork`` it runs up front instead."""
+
+    def __init__(self, source: ImportSource, sha: str) -> None:
+        self.message: str | None = None
+        self.process: Any = None
+        if "fork" not in multiprocessing.get_all_start_methods():
+            validate(source, sha, skip_bad=False)  # raises on the first bad row
+            return
+        ctx = multiprocessing.get_context("fork")
+        self.receiver, sender = ctx.Pipe(duplex=False)
+        self.process = ctx.Process(target=_validate_child, args=(source, sha, sender), daemon=True)
+        self.process.start()
+        sender.close()
+
+    def finished(self) -> bool:
+        return self.process is None or bool(self.receiver.poll())
+
+    def verdict(self) -> str | None:
+        """None when every row is good, else the first bad row's message (waits for the child)."""
+        if self.process is None:
+            return None
+        try:
+            outcome = self.receiver.recv()
+        except EOFError:
+            outcome = "validation process died without a verdict"
+        self.process.join()
+        return cast("str | None", outcome)
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.is_alive():
+            self.process.terminate()
+            self.process.join()
+
+
+def _validate_child(source: ImportSource, sha: str, sender: Any) -> None:
+    try:
+        validate(source, sha, skip_bad=False)
+        sender.send(None)
+    except BadInputError as exc:
+        sender.send(str(exc))
+    except Exception as exc:  # any crash must still reach the parent as a refusal
+        sender.send(f"{type(exc).__name__}: {exc}")
+
+
+def _insert_run(conn: Connection, source: ImportSource) -> int:
+    """``Store.start_run``'s row, but inside the first import transaction, so that a refused
+    file leaves no trace at all."""
+    row = conn.execute(insert(T_RUN).returning(T_RUN.c.id), {
+        "kind": "import", "started_at": to_db(utcnow()), "status": "running",
+        "sources": orjson.dumps([str(source.path)]).decode(), "counts": "{}", "errors": "[]",
+        "tool_version": __version__, "host": socket.gethostname(),
+    }).one()
     return int(row[0])
+
+
+def _begin(conn: Connection, store: Store, source: ImportSource, sha: str, size: int, run_id: int) -> int:
+    page = _file_capture(source, sha, size)
+    # The core store has no public "insert one capture" call; this is its own helper.
+    capture_id = store._insert_capture(conn, page, run_id)
+    row = conn.execute(insert(T_IMPORT).returning(T_IMPORT.c.id), {
+        "format": source.format, "file_name": str(source.path), "file_sha256": sha, "file_size": size,
+        "capture_id": capture_id, "run_id": run_id, "started_at": to_db(page.capture.fetched_at),
+        "status": "running", "checkpoint": 0, "items": 0, "posts": 0, "skipped": 0,
+    }).one()
+    return int(row[0])
+
+
+def _tracked(items: Iterator[Item], bad: list[BadRow], skip_bad: bool) -> Iterator[Item]:
+    """The writer's own view of bad rows: refused (no ``skip_bad``) or collected for the report."""
+    for position, item in items:
+        if isinstance(item, BadRow):
+            if not skip_bad:
+                raise BadInputError(item.message())
+            bad.append(item)
+        yield position, item
 
 
 def _batches(items: Iterator[Item], after: int) -> Iterator[tuple[list[Page], int, int]]:
@@ -165,7 +236,12 @@ def run_import(
     report_path: Path | None = None,
     progress: Callable[[str, int], None] | None = None,
 ) -> ImportOutcome:
-    """Import one file completely (or resume it); see the module docstring for the guarantees."""
+    """Import one file completely (or resume it); see the module docstring for the guarantees.
+
+    The first transaction (run row, import row, first batches) stays open until the validator
+    has read the whole file: a bad row anywhere rolls it back and nothing at all is written.
+    Later batches commit one by one with the checkpoint.
+    """
     sha, size = source.fingerprint()
     outcome = ImportOutcome(file=str(source.path), format=source.format, status="imported", file_sha256=sha)
     existing = _existing(store, source.format, sha)
@@ -173,33 +249,36 @@ def run_import(
         outcome.status = "already imported"
         outcome.import_id = existing["id"]
         return outcome
-    bad = validate(source, sha, skip_bad)
-    if bad:
-        report = report_path or Path(f"{source.path.name}.skipped.jsonl")
-        write_report(report, source, bad)
-        outcome.report_path = str(report)
-    outcome.skipped = len(bad)
-    run_id = store.start_run("import", [str(source.path)])
-    outcome.run_id = run_id
+    bad: list[BadRow] = []
+    validator = None if skip_bad else _Validator(source, sha)
     try:
-        if existing is None:
-            import_id, after = _begin(store, source, sha, size, run_id), 0
-        else:
-            import_id, after = int(existing["id"]), int(existing["checkpoint"])
-            outcome.status = "resumed"
-        outcome.import_id = import_id
-        for pages, last, count in _batches(source.items(sha), after):
-            n_posts = sum(len(p.posts) for p in pages)
-
-            def checkpoint(conn: Connection, last: int = last, count: int = count, n_posts: int = n_posts,
-                           ) -> None:
-                conn.execute(update(T_IMPORT).where(T_IMPORT.c.id == import_id).values(
-                    checkpoint=last, items=T_IMPORT.c["items"] + count, posts=T_IMPORT.c.posts + n_posts))
-
-            outcome.result.add(store.ingest_batch(pages, run_id, in_transaction=checkpoint))
-            outcome.posts += n_posts
-            if progress is not None:
-                progress(source.path.name, outcome.posts)
+        with writer(store.engine).begin() as conn:
+            run_id = _insert_run(conn, source)
+            if existing is None:
+                import_id, after = _begin(conn, store, source, sha, size, run_id), 0
+            else:
+                import_id, after = int(existing["id"]), int(existing["checkpoint"])
+                outcome.status = "resumed"
+            batches = _batches(_tracked(source.items(sha), bad, skip_bad), after)
+            for batch in batches:
+                _write(store, outcome, import_id, run_id, batch, progress, conn)
+                if validator is None or validator.finished():
+                    break
+            message = validator.verdict() if validator is not None else None
+            if message is not None:
+                raise BadInputError(message)
+    finally:
+        if validator is not None:
+            validator.stop()
+    outcome.run_id, outcome.import_id = run_id, import_id
+    try:
+        for batch in batches:
+            _write(store, outcome, import_id, run_id, batch, progress, None)
+        if bad:
+            report = report_path or Path(f"{source.path.name}.skipped.jsonl")
+            write_report(report, source, bad)
+            outcome.report_path = str(report)
+        outcome.skipped = len(bad)
         with writer(store.engine).begin() as conn:
             conn.execute(update(T_IMPORT).where(T_IMPORT.c.id == import_id).values(
                 status="complete", finished_at=to_db(utcnow()), skipped=len(bad),
@@ -209,3 +288,20 @@ def run_import(
         raise
     store.finish_run(run_id, "complete", outcome.as_dict(), [r.message() for r in bad[:100]])
     return outcome
+
+
+def _write(store: Store, outcome: ImportOutcome, import_id: int, run_id: int,
+           batch: tuple[list[Page], int, int], progress: Callable[[str, int], None] | None,
+           conn: Connection | None) -> None:
+    """One batch and its checkpoint, in ``conn``'s open transaction or a transaction of its own."""
+    pages, last, count = batch
+    n_posts = sum(len(p.posts) for p in pages)
+
+    def checkpoint(tx: Connection) -> None:
+        tx.execute(update(T_IMPORT).where(T_IMPORT.c.id == import_id).values(
+            checkpoint=last, items=T_IMPORT.c["items"] + count, posts=T_IMPORT.c.posts + n_posts))
+
+    outcome.result.add(store.ingest_batch(pages, run_id, in_transaction=checkpoint, conn=conn))
+    outcome.posts += n_posts
+    if progress is not None:
+        progress(outcome.file, outcome.posts)

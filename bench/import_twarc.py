@@ -1,0 +1,110 @@
+"""twarc2 import benchmark: ``archiver import twarc`` vs ``twarc-csv`` on the same file.
+
+Generates a deterministic twarc2 JSONL of raw timeline pages (tests/fixtures_gen/twarc.py: retweets,
+quotes, replies, edits, long posts, media, 64-bit ids) with ``--tweets`` timeline tweets, 100 per
+page; the originals behind retweets and quotes come on top, and are stored as posts too. Then:
+
+* ours: ``archiver import twarc FILE`` in a fresh SQLite archive (validate pass, then normalize,
+  hash and store every post with per-line captures), timed as a separate process;
+* peer: ``twarc2 csv`` (twarc-csv, the tool researchers use) converting the same file, installed
+  in its own venv under bench/out/ (never a project dependency). twarc-csv 0.7.2 needs
+  ``pandas<3`` (it calls ``DataFrame.applymap``) and ``--extra-input-columns note_tweet.text``.
+
+Prints posts/s and peak RSS for both, and the speed ratio.
+Target (issue 3): >= 3x faster than twarc-csv, peak RSS < 300 MB.
+Usage: python bench/import_twarc.py [--tweets 200000] [--skip-peer]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import orjson
+
+ROOT = Path(__file__).resolve().parent.parent
+OUT = ROOT / "bench" / "out"
+sys.path.insert(0, str(ROOT))
+
+from tests.fixtures_gen.twarc import write_twarc  # noqa: E402
+
+PEER_VENV = OUT / "twarc-venv"
+PEER_PACKAGES = ["twarc-csv==0.7.2", "pandas<3"]
+
+
+def timed(cmd: list[str], env: dict[str, str] | None = None) -> tuple[float, float, subprocess.CompletedProcess[bytes]]:
+    """(wall seconds, peak RSS MB of that process alone, result): os.wait4 reports the one child."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+    stdout, stderr = b"", b""
+    assert proc.stdout is not None and proc.stderr is not None
+    # Small outputs only (both tools print a summary), so reading after exit cannot deadlock.
+    _, status, usage = os.wait4(proc.pid, 0)
+    elapsed = time.perf_counter() - start
+    stdout, stderr = proc.stdout.read(), proc.stderr.read()
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    return elapsed, usage.ru_maxrss / 1024, subprocess.CompletedProcess(cmd, proc.returncode, stdout, stderr)
+
+
+def ensure_peer() -> Path:
+    twarc2 = PEER_VENV / "bin" / "twarc2"
+    if not twarc2.exists():
+        subprocess.run([sys.executable, "-m", "venv", str(PEER_VENV)], check=True)
+        subprocess.run([str(PEER_VENV / "bin" / "pip"), "install", "--quiet", *PEER_PACKAGES], check=True)
+    return twarc2
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--tweets", type=int, default=200_000, help="timeline tweets (100 per page)")
+    parser.add_argument("--skip-peer", action="store_true", help="do not run twarc-csv")
+    args = parser.parse_args()
+    OUT.mkdir(parents=True, exist_ok=True)
+    pages = max(1, args.tweets // 100)
+    data = OUT / f"twarc_{pages * 100}.jsonl"
+    if not data.exists():
+        write_twarc(data, pages=pages)
+    size_mb = data.stat().st_size / 1e6
+    print(f"input: {data.name}, {pages} pages, {pages * 100} timeline tweets, {size_mb:.0f} MB")
+
+    with tempfile.TemporaryDirectory(dir=OUT) as tmp:
+        cmd = [sys.executable, "-m", "archiver.cli", "import", "twarc", str(data), "--archive", f"{tmp}/archive",
+               "--json"]
+        ours_s, ours_rss, result = timed(cmd)
+        if result.returncode != 0:
+            sys.exit(f"archiver import failed: {result.stderr.decode()}")
+        outcome = orjson.loads(result.stdout)
+        posts = outcome["posts"]
+        print(f"archiver import twarc: {posts} posts ({outcome['new_snapshots']} snapshots) in {ours_s:.1f} s = "
+              f"{posts / ours_s:,.0f} posts/s; peak RSS {ours_rss:.0f} MB")
+
+    if args.skip_peer:
+        return
+    twarc2 = ensure_peer()
+    with tempfile.TemporaryDirectory(dir=OUT) as home:
+        # twarc2 insists on a credential before any command; csv never uses the network.
+        env = {**os.environ, "HOME": home, "BEARER_TOKEN": "offline-benchmark"}
+        csv_out = Path(home) / "out.csv"
+        peer_s, peer_rss, result = timed([str(twarc2), "csv", "--extra-input-columns", "note_tweet.text",
+                                          str(data), str(csv_out)], env)
+        if result.returncode != 0:
+            sys.exit(f"twarc-csv failed: {result.stderr.decode()[-2000:]}")
+        with csv_out.open("rb") as fh:
+            rows = sum(1 for _ in fh) - 1  # our generated texts hold no newlines
+        shutil.rmtree(home, ignore_errors=True)
+    print(f"twarc-csv (twarc2 csv): {rows} rows in {peer_s:.1f} s = {rows / peer_s:,.0f} tweets/s; "
+          f"peak RSS {peer_rss:.0f} MB")
+    ratio = peer_s / ours_s
+    met = ratio >= 3 and ours_rss < 300
+    print(f"speed: archiver is {ratio:.2f}x twarc-csv's speed on the same file "
+          f"(target >= 3x, RSS < 300 MB): {'MET' if met else 'NOT MET'}")
+
+
+if __name__ == "__main__":
+    main()
