@@ -150,8 +150,8 @@ def _insert(conn: Connection, table: Table, rows: Iterable[dict[str, Any]]) -> N
         conn.execute(insert(table), batch)
 
 
-# Analysis steps, in order. To add an analyzer, append ("name", function(engine, force) -> summary).
-# The tone analyzer (issue 5) goes here: ("tone", <a wrapper calling analysis.tone.run_tone(engine, ...)>).
+# Analysis steps, in order. To add an analyzer, append ("name", function(engine, force) -> summary);
+# `archiver analyze`, `archiver run` and the demo pick it up from here.
 STEPS: list[tuple[str, AnalysisStep]] = [
     ("cascades", run_cascades),
     ("tone", run_tone_step),
