@@ -10,6 +10,7 @@ No path of the machine that built the site, and no clock reading, enters any out
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import shutil
 import time
@@ -31,7 +32,8 @@ from reports.context_index import index_context, method_context, tone_summary
 from reports.context_posts import post_pages
 from reports.facts import chunks, site_facts
 from reports.manifest import Manifest
-from reports.render import TEMPLATE_DIR, environment, render, site_key
+from reports.render import TEMPLATE_DIR, environment, site_key
+from reports.stamps import account_stamps, accounts_digest, cascade_stamps, post_stamps
 
 Progress = Callable[[str, int], None]
 
@@ -61,29 +63,42 @@ class _Site:
         self.key = site_key()
         self.manifest = Manifest(out_dir, full)
         self.layout = layout
-        self.pages = 0
+        self.templates: dict[str, Any] = {}
+        self.layout_key = orjson.dumps(layout, option=orjson.OPT_SORT_KEYS)
 
-    def page(self, template: str, context: dict[str, Any]) -> None:
+    def reuse(self, unit: str, stamp: str) -> bool:
+        return self.manifest.reuse(unit, f"{self.key}:{stamp}")
+
+    def page(self, template: str, context: dict[str, Any], unit: str | None = None) -> None:
         path = context["page_path"]
         full = {**self.layout, **context, "nav": _nav(path)}
-        digest = hashlib.sha256(self.key.encode() + template.encode() +
-                                orjson.dumps(full, option=orjson.OPT_SORT_KEYS)).hexdigest()
-        self.pages += 1
+        digest = hashlib.sha256(self.key.encode() + template.encode() + self.layout_key +
+                                orjson.dumps(context, option=orjson.OPT_SORT_KEYS)).hexdigest()
+        if unit is not None:
+            self.manifest.claim(unit, path)
         if self.manifest.wanted(path, digest):
-            self.manifest.write(path, render(self.env, template, full))
+            if template not in self.templates:
+                self.templates[template] = self.env.get_template(template)
+            self.manifest.write(path, self.templates[template].render(**full).encode("utf-8"))
 
-    def pages_from(self, template: str, items: Iterable[tuple[str, dict[str, Any]]],
-                   progress: Progress | None, label: str) -> None:
-        for n, (_path, context) in enumerate(items, start=1):
-            self.page(template, context)
+    def pages_from(self, template: str, prefix: str, items: Iterable[tuple[int, dict[str, Any]]],
+                   progress: Progress | None) -> None:
+        for n, (subject, context) in enumerate(items, start=1):
+            self.page(template, context, f"{prefix}:{subject}")
             if progress and n % 1000 == 0:
-                progress(label, n)
+                progress(prefix + " pages", n)
+
+
+@functools.lru_cache(maxsize=64)
+def _nav_for_dir(directory: str) -> tuple[tuple[str, str], ...]:
+    probe = f"{directory}/x.html" if directory else "x.html"
+    return tuple((name, paths.relative(probe, target)) for name, target in (
+        ("home", "index.html"), ("accounts", "accounts/index.html"), ("cascades", "cascades/index.html"),
+        ("method", "method.html"), ("css", "site.css")))
 
 
 def _nav(page: str) -> dict[str, str]:
-    links = {name: paths.relative(page, target) for name, target in (
-        ("home", "index.html"), ("accounts", "accounts/index.html"), ("cascades", "cascades/index.html"),
-        ("method", "method.html"), ("css", "site.css"))}
+    links = dict(_nav_for_dir(page.rpartition("/")[0]))
     section = page.split("/", 1)[0]
     links["current"] = {"index.html": "home", "method.html": "method", "accounts": "accounts",
                         "cascades": "cascades"}.get(section, "")
@@ -104,16 +119,28 @@ def build_site(engine: Engine, media_dir: Path, out_dir: Path, incremental: bool
 
             tones = post_tones(engine)
         amplification = amplification_rows(conn) if facts.has_cascades else None
+        names = accounts_digest(conn)
 
         css = (TEMPLATE_DIR / "site.css").read_bytes()
         site.manifest.put("site.css", hashlib.sha256(css).hexdigest(), css)
-        site.page("index.html", index_context(conn, tone_summary(tones) if tones is not None else None,
-                                              facts.has_cascades))
+        site.page("index.html", {**index_context(conn, tone_summary(tones) if tones is not None else None,
+                                                 facts.has_cascades), "as_of": facts.as_of})
         site.page("method.html", method_context(conn, facts.has_cascades, facts.has_tone))
         site.page("accounts.html", account_list(conn))
         cascades = cascade_list(conn) if facts.has_cascades else None
         site.page("cascades.html", {"page_path": "cascades/index.html", "title": "Cascades", "cascades": cascades})
-        site.pages_from("account.html", account_pages(conn, tones, amplification), progress, "accounts")
+
+        post_accounts: dict[int, list[int]] = {}
+        due_posts: list[int] = []
+        for post_id, account_id, stamp in post_stamps(conn, tones, facts.has_cascades):
+            post_accounts.setdefault(account_id, []).append(post_id)
+            if not site.reuse(f"post:{post_id}", stamp):
+                due_posts.append(post_id)
+        due_accounts = {aid for aid, stamp in account_stamps(conn, tones, post_accounts, amplification,
+                                                                names).items()
+                        if not site.reuse(f"account:{aid}", stamp)}
+        site.pages_from("account.html", "account", account_pages(conn, tones, amplification, due_accounts),
+                        progress)
 
         available: dict[str, bool] = {}
 
@@ -123,15 +150,22 @@ def build_site(engine: Engine, media_dir: Path, out_dir: Path, incremental: bool
             return available[sha]
 
         media_seen: dict[str, str | None] = {}
-        site.pages_from("post.html", post_pages(conn, tones, facts.has_cascades, media_seen, has_media),
-                        progress, "posts")
+        for post_id, context in post_pages(conn, tones, facts.has_cascades, media_seen, has_media, due_posts):
+            site.page("post.html", context, f"post:{post_id}")
+            for version in context["versions"]:
+                for item in version["media"]:
+                    if item["present"]:
+                        site.manifest.claim(f"post:{post_id}", paths.media_file(item["sha256"], item["mime"]))
         if facts.has_cascades:
-            site.pages_from("cascade.html", cascade_pages(conn), progress, "cascades")
+            due_cascades = {root for root, stamp in cascade_stamps(conn, names).items()
+                            if not site.reuse(f"cascade:{root}", stamp)}
+            site.pages_from("cascade.html", "cascade", cascade_pages(conn, due_cascades), progress)
         _raw_files(conn, site.manifest)
     _media_files(media_dir, media_seen, site.manifest)
     removed = site.manifest.finish()
+    pages = sum(1 for rel in site.manifest.new if rel.endswith(".html"))
     return BuildResult(out_dir=out_dir, index_path=out_dir / "index.html", written=site.manifest.written,
-                       skipped=site.manifest.skipped, removed=removed, pages=site.pages,
+                       skipped=site.manifest.skipped, removed=removed, pages=pages,
                        seconds=time.perf_counter() - started)
 
 
@@ -157,4 +191,4 @@ def _media_files(media_dir: Path, seen: dict[str, str | None], manifest: Manifes
             target = manifest.out_dir / rel
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(media_path(media_dir, sha), target)
-            manifest.written += 1
+            manifest.written_paths.add(rel)

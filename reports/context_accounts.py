@@ -37,10 +37,12 @@ def account_list(conn: Connection) -> dict[str, Any]:
         for r in rows]}
 
 
-def account_pages(conn: Connection, tones: dict[int, Any] | None,
-                  amplification: list[dict[str, Any]] | None) -> Iterator[tuple[str, dict[str, Any]]]:
-    accounts = conn.execute(select(T_ACCOUNT).order_by(T_ACCOUNT.c.id)).mappings().all()
-    by_id = {a["id"]: a for a in accounts}
+def account_pages(conn: Connection, tones: dict[int, Any] | None, amplification: list[dict[str, Any]] | None,
+                  only: set[int] | None = None) -> Iterator[tuple[int, dict[str, Any]]]:
+    """(account id, context) for each page of every account (or of the ``only`` ones)."""
+    everyone = conn.execute(select(T_ACCOUNT).order_by(T_ACCOUNT.c.id)).mappings().all()
+    by_id = {a["id"]: a for a in everyone}
+    accounts = [a for a in everyone if only is None or a["id"] in only]
     for start in range(0, len(accounts), ACCOUNT_BATCH):
         batch = accounts[start : start + ACCOUNT_BATCH]
         ids = [a["id"] for a in batch]
@@ -61,7 +63,7 @@ def account_pages(conn: Connection, tones: dict[int, Any] | None,
 
 def _pages_for(account: Any, handles: list[Any], posts: list[Any], tones: dict[int, Any] | None,
                amplification: list[dict[str, Any]] | None,
-               by_id: dict[int, Any]) -> Iterator[tuple[str, dict[str, Any]]]:
+               by_id: dict[int, Any]) -> Iterator[tuple[int, dict[str, Any]]]:
     main = paths.account_page(account["platform"], account["platform_id"])
     pages = max(1, -(-len(posts) // LIST_SIZE))
     names = [main] + [main[: -len(".html")] + f"~p{n}.html" for n in range(2, pages + 1)]
@@ -85,7 +87,7 @@ def _pages_for(account: Any, handles: list[Any], posts: list[Any], tones: dict[i
         }
         if number == 1:
             context.update(_overview(account, handles, posts, tones, amplification, by_id, page, label))
-        yield page, context
+        yield account["id"], context
 
 
 def _excerpt(text: str | None) -> str:

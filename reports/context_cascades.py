@@ -89,11 +89,13 @@ def cascade_list(conn: Connection, limit: int | None = None, page: str = "cascad
              "created_at": when(r[8]), "virality": f"{r[9]:.3f}"} for r in conn.execute(query)]
 
 
-def cascade_pages(conn: Connection) -> Iterator[tuple[str, dict[str, Any]]]:
+def cascade_pages(conn: Connection, only: set[int] | None = None) -> Iterator[tuple[int, dict[str, Any]]]:
+    """(root post id, context) for every cascade (or the ``only`` ones)."""
     from analysis.cascade_models import T_CASCADE as C
     from analysis.cascade_models import T_EDGE as E
 
-    roots = conn.execute(select(C).order_by(C.c.root_post_id)).mappings().all()
+    roots = [r for r in conn.execute(select(C).order_by(C.c.root_post_id)).mappings().all()
+             if only is None or r["root_post_id"] in only]
     for start in range(0, len(roots), CASCADE_BATCH):
         batch = roots[start : start + CASCADE_BATCH]
         ids = [r["root_post_id"] for r in batch]
@@ -111,7 +113,8 @@ def cascade_pages(conn: Connection) -> Iterator[tuple[str, dict[str, Any]]]:
             .outerjoin(T_SNAPSHOT, T_SNAPSHOT.c.id == T_POST.c.current_snapshot_id)
             .where(T_POST.c.id.in_(ids)))}
         for cascade in batch:
-            yield _page(cascade, root_posts[cascade["root_post_id"]], edges.get(cascade["root_post_id"], []))
+            yield cascade["root_post_id"], _page(cascade, root_posts[cascade["root_post_id"]],
+                                                 edges.get(cascade["root_post_id"], []))[1]
 
 
 def _page(c: Any, root: Any, edges: list[Any]) -> tuple[str, dict[str, Any]]:

@@ -34,18 +34,22 @@ REFS = (("reposted_id", "Reposts"), ("quoted_id", "Quotes"), ("replied_to_id", "
 
 def post_pages(conn: Connection, tones: dict[int, Any] | None, has_cascades: bool,
                media_seen: dict[str, str | None],
-               has_media: Callable[[str], bool]) -> Iterator[tuple[str, dict[str, Any]]]:
-    """(page path, context) for every post, in post id order. ``media_seen`` collects the media
+               has_media: Callable[[str], bool],
+               ids: list[int] | None = None) -> Iterator[tuple[int, dict[str, Any]]]:
+    """(post id, context) for every post (or only ``ids``), in post id order. ``media_seen`` collects the media
     files the pages show (sha256 -> mime), so the build copies exactly those; ``has_media`` says
     whether the archive still holds a file (a missing one is reported on the page, not linked)."""
+    query = (select(T_POST, T_ACCOUNT.c.platform_id.label("account_pid"), T_ACCOUNT.c.handle,
+                    T_ACCOUNT.c.display_name)
+             .join(T_ACCOUNT, T_ACCOUNT.c.id == T_POST.c.account_id).order_by(T_POST.c.id))
+    if ids is not None:
+        for part in chunks(sorted(ids), POST_CHUNK):
+            rows = conn.execute(query.where(T_POST.c.id.in_(part))).mappings().all()
+            yield from _chunk_pages(conn, rows, tones, has_cascades, media_seen, has_media)
+        return
     last_id = 0
     while True:
-        rows = conn.execute(
-            select(T_POST, T_ACCOUNT.c.platform_id.label("account_pid"), T_ACCOUNT.c.handle,
-                   T_ACCOUNT.c.display_name)
-            .join(T_ACCOUNT, T_ACCOUNT.c.id == T_POST.c.account_id)
-            .where(T_POST.c.id > last_id).order_by(T_POST.c.id).limit(POST_CHUNK)
-        ).mappings().all()
+        rows = conn.execute(query.where(T_POST.c.id > last_id).limit(POST_CHUNK)).mappings().all()
         if not rows:
             return
         last_id = rows[-1]["id"]
@@ -54,7 +58,7 @@ def post_pages(conn: Connection, tones: dict[int, Any] | None, has_cascades: boo
 
 def _chunk_pages(conn: Connection, rows: Sequence[Any], tones: dict[int, Any] | None, has_cascades: bool,
                  media_seen: dict[str, str | None],
-                 has_media: Callable[[str], bool]) -> Iterator[tuple[str, dict[str, Any]]]:
+                 has_media: Callable[[str], bool]) -> Iterator[tuple[int, dict[str, Any]]]:
     ids = [r["id"] for r in rows]
     snapshots = _snapshots(conn, ids)
     media = _media(conn, [s["id"] for group in snapshots.values() for s in group])
@@ -99,7 +103,7 @@ def _chunk_pages(conn: Connection, rows: Sequence[Any], tones: dict[int, Any] | 
             "tone_analysed": tones is not None,
             "cascades_analysed": has_cascades,
         }
-        yield page, context
+        yield row["id"], context
 
 
 def _query_in(conn: Connection, query: Any, column: Any, ids: list[Any]) -> list[Any]:

@@ -66,7 +66,9 @@ class SiteFacts:
     has_tone: bool
 
     def as_dict(self) -> dict[str, Any]:
-        return {"sample_data": self.sample_data, "notice": self.notice, "as_of": self.as_of,
+        """What every page's layout may use. ``as_of`` is left out on purpose: it changes with every
+        run, and only the index shows it, so it must not enter every page's input hash."""
+        return {"sample_data": self.sample_data, "notice": self.notice,
                 "has_cascades": self.has_cascades, "has_tone": self.has_tone}
 
 

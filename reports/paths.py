@@ -18,8 +18,6 @@ two different ids never share a file.
 
 from __future__ import annotations
 
-import posixpath
-
 _KEEP = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789.-")
 _MIME_EXT = {"image/png": "png", "image/jpeg": "jpg", "image/gif": "gif", "image/webp": "webp",
              "image/avif": "avif", "video/mp4": "mp4"}
@@ -71,6 +69,15 @@ def media_file(sha256: str, mime: str | None) -> str:
 
 
 def relative(from_page: str, to_path: str) -> str:
-    """A link from one site file to another that works from ``file://`` (no leading slash)."""
-    start = posixpath.dirname(from_page) or "."
-    return posixpath.relpath(to_path, start)
+    """A link from one site file to another that works from ``file://`` (no leading slash).
+
+    Both are site-relative paths without ``.`` or ``..`` parts (every path here is built by this
+    module), so the common directory prefix is all there is to it. Hand-written because
+    ``posixpath.relpath`` calls ``getcwd`` twice per link: a tenth of a full build's time.
+    """
+    src = from_page.split("/")[:-1]
+    dst = to_path.split("/")
+    common = 0
+    while common < len(src) and common < len(dst) - 1 and src[common] == dst[common]:
+        common += 1
+    return "../" * (len(src) - common) + "/".join(dst[common:])

@@ -9,14 +9,17 @@ from __future__ import annotations
 import hashlib
 import re
 import shutil
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from markupsafe import escape
 from sqlalchemy import delete, select
 
+from analysis.analyze import run_analysis
 from analysis.cascade_models import T_CASCADE, T_EDGE
 from archiver.archive import Archive, open_archive
+from archiver.collectors.records import AccountRecord, StatusClaim
 from archiver.db import writer
 from archiver.errors import BadInputError
 from archiver.sandbox.scenario import MARKUP_TEXT, SYNTHETIC_NOTICE
@@ -195,6 +198,27 @@ def test_incremental_build_writes_only_changed_pages(scenario: Archive, tmp_path
         }
         assert third.written == len(changed) - 1  # the manifest is not counted as a page
         assert "A new statement." in (out / paths.post_page("x", "1999000000000000077")).read_text("utf-8")
+
+        # An edit of a scenario post and a deletion claim, then re-analysis: the incremental build
+        # must end exactly where a full build from scratch does.
+        with handle.engine.connect() as conn:
+            pid, author_pid, handle_name = conn.execute(
+                select(T_POST.c.platform_id, T_ACCOUNT.c.platform_id, T_ACCOUNT.c.handle)
+                .join(T_ACCOUNT, T_ACCOUNT.c.id == T_POST.c.account_id)
+                .where(T_POST.c.platform == "x", T_POST.c.kind == "post", T_POST.c.status == "live")
+                .order_by(T_POST.c.id)).first()
+        run = store.start_run("collect", ["x:test"])
+        author = AccountRecord("x", author_pid, handle_name, "Renamed (sample)", True)
+        edit = factories.post(pid, "An edited statement.", author=author)
+        gone = StatusClaim("x", "1999000000000000077", "deleted", "Not Found Error")
+        store.ingest(factories.page(edit, at=factories.T0 + timedelta(days=400), statuses=[gone]), run)
+        store.finish_run(run, "complete", {}, [])
+        run_analysis(handle.engine)
+        fourth = build_site(handle.engine, handle.media_dir, out)
+        assert 0 < fourth.written < fourth.pages / 2
+        fresh = tmp_path / "fresh"
+        build_site(handle.engine, handle.media_dir, fresh, incremental=False)
+        assert _tree(out) == _tree(fresh)
     finally:
         handle.close()
 
