@@ -424,11 +424,16 @@ class Store:
         conn: Connection, keys: list[tuple[str, str]]
     ) -> dict[tuple[str, str], tuple[int, str | None, bool, datetime | None]]:
         found: dict[tuple[str, str], tuple[int, str | None, bool, datetime | None]] = {}
-        for chunk in _chunks(keys):
+        for chunk in _chunks(sorted(keys)):
+            # FOR UPDATE (PostgreSQL; SQLite's writer already holds the database lock): the rows are
+            # rewritten from what is read here, so a concurrent writer must wait, not be overwritten
+            # by a stale view (a rename rolled back). Sorted, so writers lock in one order.
             rows = conn.execute(
                 select(T_ACCOUNT.c.platform, T_ACCOUNT.c.platform_id, T_ACCOUNT.c.id, T_ACCOUNT.c.handle,
                        T_ACCOUNT.c.tracked, T_ACCOUNT.c.last_seen_at)
                 .where(tuple_(T_ACCOUNT.c.platform, T_ACCOUNT.c.platform_id).in_(chunk))
+                .order_by(T_ACCOUNT.c.platform, T_ACCOUNT.c.platform_id)
+                .with_for_update()
             )
             for platform, platform_id, account_id, handle, tracked, last_seen in rows:
                 found[(platform, platform_id)] = (account_id, handle, bool(tracked), last_seen)
@@ -654,13 +659,15 @@ def _select_posts(conn: Connection, keys: Sequence[tuple[str, str]]) -> dict[tup
     by_platform: dict[str, list[str]] = {}
     for platform, platform_id in keys:
         by_platform.setdefault(platform, []).append(platform_id)
-    for platform, ids in by_platform.items():
+    for platform, ids in sorted(by_platform.items()):
         for chunk in _chunks(sorted(set(ids))):
             rows = conn.execute(
                 select(T_POST.c.platform_id, T_POST.c.id, T_POST.c.status, T_POST.c.status_changed_at,
                        T_POST.c.current_content_sha256, T_POST.c.current_snapshot_id, T_POST.c.version_count,
                        T_POST.c.last_seen_at, T_POST.c.first_seen_at)
                 .where(and_(T_POST.c.platform == platform, T_POST.c.platform_id.in_(chunk)))
+                .order_by(T_POST.c.platform_id)
+                .with_for_update()  # as in _select_accounts: a stale read must not undo a new version
             )
             for pid, post_id, status, changed, sha, snap, versions, last_seen, _first in rows:
                 found[(platform, pid)] = _PostState(post_id, status, changed, sha, snap, versions,
