@@ -38,11 +38,11 @@ PEER_VENV = OUT / "twarc-venv"
 PEER_PACKAGES = ["twarc-csv==0.7.2", "pandas<3"]
 
 
-def timed(cmd: list[str], env: dict[str, str] | None = None) -> tuple[float, float, subprocess.CompletedProcess[bytes]]:
+def timed(cmd: list[str], env: dict[str, str] | None = None,
+          cwd: str | None = None) -> tuple[float, float, subprocess.CompletedProcess[bytes]]:
     """(wall seconds, peak RSS MB of that process alone, result): os.wait4 reports the one child."""
     start = time.perf_counter()
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
-    stdout, stderr = b"", b""
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, cwd=cwd)
     assert proc.stdout is not None and proc.stderr is not None
     # Small outputs only (both tools print a summary), so reading after exit cannot deadlock.
     _, status, usage = os.wait4(proc.pid, 0)
@@ -92,7 +92,7 @@ def main() -> None:
         env = {**os.environ, "HOME": home, "BEARER_TOKEN": "offline-benchmark"}
         csv_out = Path(home) / "out.csv"
         peer_s, peer_rss, result = timed([str(twarc2), "csv", "--extra-input-columns", "note_tweet.text",
-                                          str(data), str(csv_out)], env)
+                                          str(data), str(csv_out)], env, cwd=home)  # twarc.log lands there
         if result.returncode != 0:
             sys.exit(f"twarc-csv failed: {result.stderr.decode()[-2000:]}")
         with csv_out.open("rb") as fh:
