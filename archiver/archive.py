@@ -6,7 +6,7 @@ bad URL gives the same one-line error everywhere.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from sqlalchemy import inspect
@@ -22,15 +22,23 @@ from archiver.store import Store
 class Archive:
     location: ArchiveLocation
     engine: Engine
+    _fetchers: list[MediaFetcher] = field(default_factory=list)
 
     @property
     def media_dir(self) -> Path:
         return self.location.media_dir
 
     def store(self, fetch_media: bool = True) -> Store:
-        return Store(self.engine, self.media_dir, MediaFetcher() if fetch_media else None)
+        fetcher = MediaFetcher() if fetch_media else None
+        if fetcher is not None:
+            self._fetchers.append(fetcher)
+        return Store(self.engine, self.media_dir, fetcher)
 
     def close(self) -> None:
+        """Close media downloaders and database connections (no sockets left for the GC to warn about)."""
+        for fetcher in self._fetchers:
+            fetcher.close()
+        self._fetchers.clear()
         self.engine.dispose()
 
 

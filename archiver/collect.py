@@ -66,11 +66,25 @@ def source_state(engine: Engine, source: Source) -> SourceState:
         ).all()
     live = [p for p, _k, s in posts if s == "live"]
     originals = [p for p, k, s in posts if s == "live" and k != "repost"]
-    newest = None
-    if source.platform == "x" and posts:
-        newest = max((p for p, _k, _s in posts), key=lambda v: (len(v), v))
+    newest = _newest_timeline_id(engine, account_pk, platform_id) if source.platform == "x" else None
     return SourceState(account_id=platform_id, handle=handle, newest_id=newest, archived_ids=live,
                        tracked_ids=originals)
+
+
+def _newest_timeline_id(engine: Engine, account_pk: int, platform_id: str) -> str | None:
+    """X ``since_id``: the newest post seen in this account's own timeline captures. A post of the
+    account that reached the archive another way (a quote lookup, an import) must not move it,
+    or older timeline entries would be skipped."""
+    from archiver.store import T_CAPTURE, T_SIGHTING
+
+    with engine.connect() as conn:
+        ids = conn.execute(
+            select(T_POST.c.platform_id).distinct()
+            .join(T_SIGHTING, T_SIGHTING.c.post_id == T_POST.c.id)
+            .join(T_CAPTURE, T_CAPTURE.c.id == T_SIGHTING.c.capture_id)
+            .where(T_POST.c.account_id == account_pk, T_CAPTURE.c.url.contains(f"/2/users/{platform_id}/tweets"))
+        ).scalars().all()
+    return max(ids, key=lambda v: (len(v), v)) if ids else None
 
 
 def run_collect(
