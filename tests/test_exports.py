@@ -11,12 +11,13 @@ from pathlib import Path
 import orjson
 import pyarrow.parquet as pq
 import pytest
-from sqlalchemy import text
+from sqlalchemy import select, text
 
 from archiver.archive import Archive, open_archive
 from archiver.exports import rows as rows_module
 from archiver.exports import twarc as twarc_module
 from archiver.sandbox.repo_car import build_repo_car
+from archiver.store import T_POST, T_SNAPSHOT
 from tests.fixtures_gen.bluesky_repo import DID, sample_records
 from tests.fixtures_gen.run import run_cli
 from tests.fixtures_gen.twarc import BASE_ID, write_twarc
@@ -108,10 +109,11 @@ def test_twarc_export_round_trips_to_the_same_posts_and_hashes(
     try:
         code, out, err = run_cli(capsys, other, "import", "twarc", str(out_file), "--json")
         assert code == 0, err
-        sql = ("select p.platform_id, p.kind, s.content_sha256, s.captured_at from post p "
-               "join snapshot s on s.id = p.current_snapshot_id where p.platform = 'x'")
+        # Core columns, so that times compare as datetimes on SQLite and PostgreSQL alike.
+        query = (select(T_POST.c.platform_id, T_POST.c.kind, T_SNAPSHOT.c.content_sha256, T_SNAPSHOT.c.captured_at)
+                 .join(T_SNAPSHOT, T_SNAPSHOT.c.id == T_POST.c.current_snapshot_id).where(T_POST.c.platform == "x"))
         with archive.engine.connect() as a, other.engine.connect() as b:
-            assert sorted(a.execute(text(sql)).all()) == sorted(b.execute(text(sql)).all())
+            assert sorted(a.execute(query).all()) == sorted(b.execute(query).all())
     finally:
         other.close()
 
