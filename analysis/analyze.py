@@ -53,7 +53,9 @@ def run_cascades(engine: Engine, force: bool = False) -> dict[str, Any]:
                                                                       T_CASCADE.c.fingerprint))}
     result = compute(table, follows, None if force else stored)
     removed = sorted(set(stored) - result.current_roots)
-    rewritten = sorted({table.ids[c.root_row] for c in result.cascades} & set(stored))
+    # Every root about to be written is cleared first, stored or not: an overlapping run (cron) may
+    # have written the same new cascade since ``stored`` was read.
+    rewritten = sorted(table.ids[c.root_row] for c in result.cascades)
     counts: dict[str, Any] = {
         "posts": len(table),
         "cascades": len(result.current_roots),

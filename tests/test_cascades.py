@@ -146,6 +146,27 @@ def test_incremental_run_touches_only_changed_cascades(archive: Archive) -> None
     assert len(runs) == 5 and all(r[0] == "cascades" and r[1] == forced["version"] and r[2] for r in runs)
 
 
+def test_overlapping_runs_do_not_collide(archive: Archive) -> None:
+    """Two analyze runs that read the archive before either wrote (cron overlap) both succeed."""
+    from unittest import mock
+
+    from analysis import analyze
+
+    build(archive)
+    real_compute = analyze.compute
+
+    def compute_then_let_another_run_finish(*args: Any, **kwargs: Any) -> Any:
+        result = real_compute(*args, **kwargs)
+        with mock.patch.object(analyze, "compute", real_compute):
+            run_cascades(archive.engine)  # the other run writes every cascade first
+        return result
+
+    with mock.patch.object(analyze, "compute", compute_then_let_another_run_finish):
+        summary = run_cascades(archive.engine)
+    assert summary["recomputed"] == 3
+    assert len(cascades_by_root(archive)) == 3 and len(edges_by_platform_id(archive)) == 10
+
+
 def test_new_follows_change_only_the_inferred_cascade(archive: Archive) -> None:
     build(archive, follows=False)
     run_cascades(archive.engine)
