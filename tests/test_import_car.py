@@ -139,3 +139,18 @@ def test_roots_must_point_at_a_commit() -> None:
     record_cid = cid_bytes(bluesky_cid(sample_records()[1][2]))
     with pytest.raises(BadInputError, match="is not a repo commit"):
         read_repo(_rewrite([record_cid], blocks))
+
+
+def test_a_record_of_the_wrong_shape_is_named_and_nothing_is_written(
+    archive: Archive, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    records = sample_records()
+    records.append(("app.bsky.feed.post", "3zzzzzzzzzzzz", {"$type": "app.bsky.feed.post", "text": 42,
+                                                            "createdAt": "2024-05-29T10:00:00.000Z"}))
+    path = tmp_path / "odd.car"
+    path.write_bytes(build_repo_car(DID, records))
+    before = counts(archive)
+    code, _, err = run_cli(capsys, archive, "import", "bluesky-car", str(path))
+    assert code == 2
+    assert "odd.car: record app.bsky.feed.post/3zzzzzzzzzzzz (bafyrei" in err and "'text'" in err
+    assert counts(archive) == before

@@ -55,7 +55,9 @@ Item = tuple[int, "Page | BadRow"]
 
 class ImportSource(Protocol):
     """One file (or unpacked folder) in one format. ``items`` must give the same sequence every
-    time it is called, with strictly increasing positions (line numbers, part numbers)."""
+    time it is called, with strictly increasing positions (line numbers, part numbers), and open
+    its own file handles when called: the validator calls it in a forked process, and a handle
+    shared across the fork would share its file offset."""
 
     format: str
     path: Path
