@@ -74,8 +74,10 @@ def test_csv_edge_list_for_one_cascade_by_url(archive: Archive, tmp_path: Path) 
     assert {r["source"] for r in rows} == {f"bluesky:{P}", f"bluesky:{R1}"}
     assert {(r["target"], r["provenance"]) for r in rows if r["source"] == f"bluesky:{R1}"} == {
         (f"bluesky:{R2}", "exact")}
-    # a member's platform id selects the same cascade
+    # a member's platform id selects the same cascade, and so do links in other forms
     assert build_graph(archive.engine, "posts", R2).number_of_edges() == 4
+    assert build_graph(archive.engine, "posts", "https://bsky.app/profile/did:plc:pres/post/p1").number_of_edges() == 4
+    assert build_graph(archive.engine, "posts", "https://twitter.com/renamed/status/1004?s=20").number_of_edges() == 5
 
 
 def test_unknown_post_and_missing_analysis_are_clear_errors(archive: Archive, tmp_path: Path) -> None:
