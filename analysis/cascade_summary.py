@@ -95,7 +95,7 @@ def describe(engine: Engine, limit: int = 5) -> list[str]:
     for c in cascades:
         bound = " (depth/virality are lower bounds)" if c["depth_is_lower_bound"] else ""
         lines.append(
-            f"  @{c['handle']} {c['url']}: {c['size_posts']} posts by {c['size_accounts']} accounts "
+            f"  @{c['handle'] or '?'} {c['url']}: {c['size_posts']} posts by {c['size_accounts']} accounts "
             f"({c['reposts']} reposts, {c['quotes']} quotes, {c['replies']} replies), depth {c['depth']}, "
             f"virality {c['structural_virality']:.2f}, median latency {_minutes(c['median_latency_s'])}; "
             f"edges {c['exact_edges']} exact / {c['inferred_edges']} inferred / "
@@ -106,7 +106,8 @@ def describe(engine: Engine, limit: int = 5) -> list[str]:
         lines.append("amplification between tracked accounts:")
     for a in amplification[: limit * 3]:
         verb = {"repost": "reposted", "quote": "quoted", "reply": "replied to"}[a["kind"]]
-        lines.append(f"  @{a['source_handle']} {verb} @{a['target_handle']} {a['count']}x "
+        lines.append(f"  @{a['source_handle'] or a['source_id']} {verb} @{a['target_handle'] or a['target_id']} "
+                     f"{a['count']}x "
                      f"({a['source_platform']}), median {_minutes(a['median_latency_s'])} after the post, "
                      f"fastest {_minutes(a['min_latency_s'])}")
     return lines

@@ -88,10 +88,10 @@ def compute(
         root_id = table.ids[root_row]
         result.current_roots.add(root_id)
         lost = missing.get(root_row, 0)
-        print_ = fingerprint(table, edges, rows, lost)
-        if previous.get(root_id) == print_:
+        digest = fingerprint(table, edges, rows, lost)
+        if previous.get(root_id) == digest:
             result.unchanged += 1
             continue
-        result.cascades.append(CascadeResult(root_row, rows, lost, print_, measure(table, edges, rows)))
+        result.cascades.append(CascadeResult(root_row, rows, lost, digest, measure(table, edges, rows)))
     result.amplification = amplification(table)
     return result

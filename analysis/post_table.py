@@ -112,15 +112,19 @@ def load_post_table(conn: Connection) -> PostTable:
     return table
 
 
-def _positions(ids: array) -> array:
-    """post id -> row number, as a dense array: ids are autoincrement, so this is about one slot a post."""
-    position = array("q", [NONE]) * ((max(ids) + 1) if ids else 1)
+def _positions(ids: array) -> array | dict[int, int]:
+    """post id -> row number. Ids are autoincrement, so a dense array costs about 8 bytes a post;
+    an archive whose ids are sparse (copied, or many rolled-back inserts) gets a dict instead."""
+    top = max(ids) if ids else 0
+    if top > 4 * len(ids) + 100_000:
+        return {post_id: row for row, post_id in enumerate(ids)}
+    position = array("q", [NONE]) * (top + 1)
     for row, post_id in enumerate(ids):
         position[post_id] = row
     return position
 
 
-def _to_rows(values: array, position: array) -> array:
+def _to_rows(values: array, position: array | dict[int, int]) -> array:
     out = array("q", values)
     for i, value in enumerate(values):
         if value > 0:

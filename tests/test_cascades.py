@@ -314,3 +314,13 @@ def test_demo_lines_show_cascades_and_amplification(archive: Archive) -> None:
     assert "largest cascades:" in lines and "amplification between tracked accounts:" in lines
     assert any(line.startswith("  @potus https://x.com/potus/status/1000: 6 posts by 6 accounts") for line in lines)
     assert "  @secstate reposted @potus 1x (x), median 5 min after the post, fastest 5 min" in lines
+
+
+def test_sparse_post_ids_resolve_like_dense_ones() -> None:
+    from array import array
+
+    from analysis.post_table import MISSING, NONE, _positions, _to_rows
+
+    for ids in (array("q", [5, 6, 7]), array("q", [5, 10**12, 7])):  # dense array / dict fallback
+        positions = _positions(ids)
+        assert list(_to_rows(array("q", [ids[1], 0, NONE, 5]), positions)) == [1, MISSING, NONE, 0]
