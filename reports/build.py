@@ -33,7 +33,7 @@ from reports.context_posts import post_pages
 from reports.facts import chunks, site_facts
 from reports.manifest import Manifest
 from reports.render import TEMPLATE_DIR, environment, site_key
-from reports.stamps import account_stamps, accounts_digest, cascade_stamps, post_stamps
+from reports.stamps import account_stamps, accounts_digest, cascade_stamps, digest, post_stamps
 
 Progress = Callable[[str, int], None]
 
@@ -67,26 +67,27 @@ class _Site:
         self.layout_key = orjson.dumps(layout, option=orjson.OPT_SORT_KEYS)
 
     def reuse(self, unit: str, stamp: str) -> bool:
-        return self.manifest.reuse(unit, f"{self.key}:{stamp}")
+        """``unit`` is the subject's main page; see ``Manifest.reuse``."""
+        return self.manifest.reuse(unit, digest(self.key, stamp))
 
     def page(self, template: str, context: dict[str, Any], unit: str | None = None) -> None:
         path = context["page_path"]
         full = {**self.layout, **context, "nav": _nav(path)}
-        digest = hashlib.sha256(self.key.encode() + template.encode() + self.layout_key +
-                                orjson.dumps(context, option=orjson.OPT_SORT_KEYS)).hexdigest()
+        inputs = hashlib.blake2b(self.key.encode() + template.encode() + self.layout_key +
+                                 orjson.dumps(context, option=orjson.OPT_SORT_KEYS), digest_size=16).hexdigest()
         if unit is not None:
             self.manifest.claim(unit, path)
-        if self.manifest.wanted(path, digest):
+        if self.manifest.wanted(path, inputs):
             if template not in self.templates:
                 self.templates[template] = self.env.get_template(template)
             self.manifest.write(path, self.templates[template].render(**full).encode("utf-8"))
 
-    def pages_from(self, template: str, prefix: str, items: Iterable[tuple[int, dict[str, Any]]],
+    def pages_from(self, template: str, units: dict[int, str], items: Iterable[tuple[int, dict[str, Any]]],
                    progress: Progress | None) -> None:
         for n, (subject, context) in enumerate(items, start=1):
-            self.page(template, context, f"{prefix}:{subject}")
+            self.page(template, context, units[subject])
             if progress and n % 1000 == 0:
-                progress(prefix + " pages", n)
+                progress(template.replace(".html", " pages"), n)
 
 
 @functools.lru_cache(maxsize=64)
@@ -122,7 +123,7 @@ def build_site(engine: Engine, media_dir: Path, out_dir: Path, incremental: bool
         names = accounts_digest(conn)
 
         css = (TEMPLATE_DIR / "site.css").read_bytes()
-        site.manifest.put("site.css", hashlib.sha256(css).hexdigest(), css)
+        site.manifest.put("site.css", hashlib.sha256(css).hexdigest()[:32], css)
         site.page("index.html", {**index_context(conn, tone_summary(tones) if tones is not None else None,
                                                  facts.has_cascades), "as_of": facts.as_of})
         site.page("method.html", method_context(conn, facts.has_cascades, facts.has_tone))
@@ -131,16 +132,16 @@ def build_site(engine: Engine, media_dir: Path, out_dir: Path, incremental: bool
         site.page("cascades.html", {"page_path": "cascades/index.html", "title": "Cascades", "cascades": cascades})
 
         post_accounts: dict[int, list[int]] = {}
-        due_posts: list[int] = []
-        for post_id, account_id, stamp in post_stamps(conn, tones, facts.has_cascades):
+        due_posts: dict[int, str] = {}
+        for post_id, account_id, page, stamp in post_stamps(conn, tones, facts.has_cascades):
             post_accounts.setdefault(account_id, []).append(post_id)
-            if not site.reuse(f"post:{post_id}", stamp):
-                due_posts.append(post_id)
-        due_accounts = {aid for aid, stamp in account_stamps(conn, tones, post_accounts, amplification,
-                                                                names).items()
-                        if not site.reuse(f"account:{aid}", stamp)}
-        site.pages_from("account.html", "account", account_pages(conn, tones, amplification, due_accounts),
-                        progress)
+            if not site.reuse(page, stamp):
+                due_posts[post_id] = page
+        due_accounts = {aid: page for aid, (page, stamp) in account_stamps(conn, tones, post_accounts,
+                                                                            amplification, names).items()
+                        if not site.reuse(page, stamp)}
+        site.pages_from("account.html", due_accounts,
+                        account_pages(conn, tones, amplification, set(due_accounts)), progress)
 
         available: dict[str, bool] = {}
 
@@ -150,16 +151,19 @@ def build_site(engine: Engine, media_dir: Path, out_dir: Path, incremental: bool
             return available[sha]
 
         media_seen: dict[str, str | None] = {}
-        for post_id, context in post_pages(conn, tones, facts.has_cascades, media_seen, has_media, due_posts):
-            site.page("post.html", context, f"post:{post_id}")
+        for n, (post_id, context) in enumerate(post_pages(conn, tones, facts.has_cascades, media_seen, has_media,
+                                                          list(due_posts)), start=1):
+            site.page("post.html", context, due_posts[post_id])
             for version in context["versions"]:
                 for item in version["media"]:
                     if item["present"]:
-                        site.manifest.claim(f"post:{post_id}", paths.media_file(item["sha256"], item["mime"]))
+                        site.manifest.claim(due_posts[post_id], paths.media_file(item["sha256"], item["mime"]))
+            if progress and n % 1000 == 0:
+                progress("post pages", n)
         if facts.has_cascades:
-            due_cascades = {root for root, stamp in cascade_stamps(conn, names).items()
-                            if not site.reuse(f"cascade:{root}", stamp)}
-            site.pages_from("cascade.html", "cascade", cascade_pages(conn, due_cascades), progress)
+            due_cascades = {root: page for root, (page, stamp) in cascade_stamps(conn, names).items()
+                            if not site.reuse(page, stamp)}
+            site.pages_from("cascade.html", due_cascades, cascade_pages(conn, set(due_cascades)), progress)
         _raw_files(conn, site.manifest)
     _media_files(media_dir, media_seen, site.manifest)
     removed = site.manifest.finish()
@@ -172,22 +176,18 @@ def build_site(engine: Engine, media_dir: Path, out_dir: Path, incremental: bool
 def _raw_files(conn: Any, manifest: Manifest) -> None:
     """``raw/<snapshot id>.json``: exactly ``snapshot.raw`` as UTF-8, so ``sha256sum`` gives
     ``raw_sha256``. Snapshots are append-only, so a file is read from the database only when new."""
-    due: list[int] = []
-    for snapshot_id, digest in conn.execute(select(T_SNAPSHOT.c.id, T_SNAPSHOT.c.raw_sha256)
-                                            .order_by(T_SNAPSHOT.c.id)):
-        if manifest.wanted(paths.raw_file(snapshot_id), digest):
-            due.append(snapshot_id)
-    for part in chunks(due):
+    ids = list(conn.execute(select(T_SNAPSHOT.c.id).order_by(T_SNAPSHOT.c.id)).scalars())
+    for part in chunks(manifest.raw_due(ids)):
         for snapshot_id, raw in conn.execute(select(T_SNAPSHOT.c.id, T_SNAPSHOT.c.raw)
                                              .where(T_SNAPSHOT.c.id.in_(part))):
-            manifest.write(paths.raw_file(snapshot_id), raw.encode("utf-8"))
+            manifest.write_raw(paths.raw_file(snapshot_id), raw.encode("utf-8"))
 
 
 def _media_files(media_dir: Path, seen: dict[str, str | None], manifest: Manifest) -> None:
     """Copy the archive's own copies of the images the pages show (never a hotlink)."""
     for sha in sorted(seen):
         rel = paths.media_file(sha, seen[sha])
-        if manifest.wanted(rel, sha):
+        if manifest.wanted(rel, sha[:32]):
             target = manifest.out_dir / rel
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(media_path(media_dir, sha), target)

@@ -31,6 +31,7 @@ from sqlalchemy import and_, exists, func, select
 from sqlalchemy.engine import Connection
 
 from archiver.store import T_ACCOUNT, T_HANDLE, T_POST, T_SIGHTING, T_STATUS_EVENT
+from reports.paths import account_page, cascade_page, post_page
 
 _REF_COLUMNS = ("reposted_id", "quoted_id", "replied_to_id", "thread_root_id", "via_id")
 
@@ -50,8 +51,8 @@ def _tone_part(tone: Any) -> Any:
 
 
 def post_stamps(conn: Connection, tones: dict[int, Any] | None,
-                has_cascades: bool) -> Iterator[tuple[int, int, str]]:
-    """(post id, account id, stamp) for every post, in id order."""
+                has_cascades: bool) -> Iterator[tuple[int, int, str, str]]:
+    """(post id, account id, page path, stamp) for every post, in id order."""
     p = T_POST
     columns: list[Any] = [p.c.id, p.c.account_id, p.c.platform, p.c.platform_id, p.c.url, p.c.kind, p.c.status,
                           p.c.status_changed_at, p.c.first_seen_at, p.c.last_seen_at, p.c.version_count,
@@ -77,12 +78,12 @@ def post_stamps(conn: Connection, tones: dict[int, Any] | None,
                  .outerjoin(rooted, rooted.c.root_post_id == p.c.id))
     for row in conn.execute(query.order_by(p.c.id)):
         tone = _tone_part(tones.get(row[0])) if tones is not None else "no tone analysis"
-        yield row[0], row[1], digest(tuple(row), tone)
+        yield row[0], row[1], post_page(row[2], row[3]), digest(tuple(row), tone)
 
 
 def account_stamps(conn: Connection, tones: dict[int, Any] | None, post_accounts: dict[int, list[int]],
-                   amplification: list[dict[str, Any]] | None, names: str) -> dict[int, str]:
-    """Stamp per account id; ``post_accounts`` maps account id -> its post ids (from post_stamps)."""
+                   amplification: list[dict[str, Any]] | None, names: str) -> dict[int, tuple[str, str]]:
+    """(page path, stamp) per account id; ``post_accounts`` maps account id -> its post ids."""
     p = T_POST
     aggregates = {row[0]: tuple(row[1:]) for row in conn.execute(
         select(p.c.account_id, func.count(), func.sum(p.c.version_count), func.max(p.c.id),
@@ -101,16 +102,20 @@ def account_stamps(conn: Connection, tones: dict[int, Any] | None, post_accounts
     for account in conn.execute(select(T_ACCOUNT).order_by(T_ACCOUNT.c.id)):
         aid = account[0]
         tone = None if tones is None else [_tone_part(tones.get(pid)) for pid in post_accounts.get(aid, [])]
-        out[aid] = digest(tuple(account), aggregates.get(aid), handles.get(aid), tone, amp.get(aid),
-                          amplification is None, names)
+        out[aid] = (account_page(account.platform, account.platform_id),
+                    digest(tuple(account), aggregates.get(aid), handles.get(aid), tone, amp.get(aid),
+                           amplification is None, names))
     return out
 
 
-def cascade_stamps(conn: Connection, names: str) -> dict[int, str]:
+def cascade_stamps(conn: Connection, names: str) -> dict[int, tuple[str, str]]:
+    """(page path, stamp) per cascade root post id."""
     from analysis.cascade_models import T_CASCADE
 
-    query = (select(T_CASCADE, T_POST.c.current_snapshot_id.label("root_snapshot"))
+    query = (select(T_CASCADE, T_POST.c.current_snapshot_id.label("root_snapshot"),
+                    T_POST.c.platform_id.label("root_pid"))
              .join(T_POST, T_POST.c.id == T_CASCADE.c.root_post_id))
     # computed_at is left out: a re-analysis that finds the same tree must not rewrite the page.
-    return {row.root_post_id: digest(tuple(v for k, v in row._mapping.items() if k != "computed_at"), names)
+    return {row.root_post_id: (cascade_page(row.platform, row.root_pid),
+                               digest(tuple(v for k, v in row._mapping.items() if k != "computed_at"), names))
             for row in conn.execute(query)}
