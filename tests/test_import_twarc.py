@@ -189,3 +189,37 @@ def test_an_interrupted_import_resumes_without_duplicates(
     final = counts(archive)
     assert (final["post"], final["snapshot"], final["sighting"]) == (78, 78, 78)
     assert final["capture"] == 1 + 6  # the file, then each line exactly once
+
+
+def test_a_truncated_gzip_is_named_and_rolls_back(
+    archive: Archive, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = write_twarc(tmp_path / "t.jsonl.gz", pages=3, per_page=10, gz=True)
+    data = path.read_bytes()
+    path.write_bytes(data[: len(data) * 2 // 3])  # an interrupted download
+    before = counts(archive)
+    code, _, err = run_cli(capsys, archive, "import", "twarc", str(path))
+    assert code == 2 and "t.jsonl.gz:" in err and "unreadable gzip data" in err
+    assert counts(archive) == before
+
+
+def test_flatten_runs_are_exact_file_bytes_and_break_at_skipped_lines(
+    archive: Archive, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import hashlib
+
+    path = write_twarc(tmp_path / "flat.jsonl", pages=2, per_page=10, flatten=True)
+    lines = path.read_bytes().splitlines()
+    lines[4] = lines[4][:50]  # line 5 is cut short
+    path.write_bytes(b"\n".join(lines) + b"\n")
+    code, out, err = run_cli(capsys, archive, "import", "twarc", str(path), "--skip-bad", "--report-dir",
+                             str(tmp_path), "--json")
+    assert code == 0, err
+    assert orjson.loads(out)["skipped"] == 1
+    captures = _rows(archive, "select meta, body_sha256 from capture where meta like '%lines%' order by id")
+    assert [orjson.loads(m)["lines"] for m, _ in captures] == [[1, 4], [6, 20]]
+    assert [sha for _, sha in captures] == [hashlib.sha256(b"\n".join(lines[0:4])).hexdigest(),
+                                           hashlib.sha256(b"\n".join(lines[5:20])).hexdigest()]
+    # 19 flattened tweets plus the originals inlined in them, each once.
+    assert counts(archive)["post"] == 19 + sum(1 for line in lines[:4] + lines[5:] if b'"retweeted","id"' in line
+                                               or b'"quoted","id"' in line)

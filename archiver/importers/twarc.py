@@ -11,6 +11,7 @@ tweet would double the work for no extra proof. Each post's ``captured_at`` is i
 from __future__ import annotations
 
 import gzip
+import zlib
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
@@ -90,6 +91,17 @@ def flat_posts(tweet: dict[str, Any]) -> tuple[list[PostRecord], list[AccountRec
     return posts, accounts
 
 
+def _read_lines(fh: IO[bytes], path: Path) -> Iterator[tuple[int, bytes]]:
+    """(line number, line) of ``fh``; a damaged gzip stream (truncated download, bad CRC) cannot
+    be read past, so it ends the file with a one-line error naming where it broke."""
+    lineno = 0
+    try:
+        for lineno, line in enumerate(fh, 1):  # noqa: B007 (lineno is read after the loop)
+            yield lineno, line
+    except (OSError, EOFError, zlib.error) as exc:
+        raise BadInputError(f"{path}:{lineno + 1}: unreadable gzip data ({exc})") from None
+
+
 class TwarcSource:
     """One twarc2 JSONL file as import items (see ``archiver.importers.runner``)."""
 
@@ -141,9 +153,7 @@ class TwarcSource:
             yield last, Page(capture=capture, posts=posts, accounts=accounts)
 
         with open_lines(self.path) as fh:
-            lineno = 0
-            for raw_line in fh:
-                lineno += 1
+            for lineno, raw_line in _read_lines(fh, self.path):
                 body = raw_line.rstrip(b"\r\n")
                 if not body.strip():
                     continue
