@@ -324,3 +324,23 @@ def test_sparse_post_ids_resolve_like_dense_ones() -> None:
     for ids in (array("q", [5, 6, 7]), array("q", [5, 10**12, 7])):  # dense array / dict fallback
         positions = _positions(ids)
         assert list(_to_rows(array("q", [ids[1], 0, NONE, 5]), positions)) == [1, MISSING, NONE, 0]
+
+
+def test_derived_rows_store_times_and_flags_exactly_like_the_core_tables(archive: Archive) -> None:
+    """Rows written by the bulk insert must be byte-for-byte what the ORM writes, or text comparisons
+    of times on SQLite (and joins on them) would silently disagree."""
+    from sqlalchemy import text
+
+    build(archive)
+    run_cascades(archive.engine)
+    with archive.engine.connect() as conn:
+        pairs = conn.execute(text(
+            "SELECT CAST(e.created_at AS TEXT), CAST(p.created_at AS TEXT) FROM reshare_edge e "
+            "JOIN post p ON p.id = e.child_post_id")).all()
+        assert pairs and all(edge == post_time for edge, post_time in pairs)
+        roots = conn.execute(text(
+            "SELECT CAST(c.root_created_at AS TEXT), CAST(p.created_at AS TEXT) FROM cascade c "
+            "JOIN post p ON p.id = c.root_post_id")).all()
+        assert roots and all(a == b for a, b in roots)
+        flags = conn.execute(text("SELECT depth_is_lower_bound FROM cascade")).scalars().all()
+        assert sorted(bool(f) for f in flags) == [False, True, True]
