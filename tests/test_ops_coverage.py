@@ -78,3 +78,11 @@ def test_a_clean_archive_has_no_gaps(archive: Archive) -> None:
     _run(archive, T, {"a": (True, None)})
     assert coverage_gaps(archive.engine, now=T + HOUR) == []
     assert coverage_report(archive.engine, now=T + HOUR).ok
+
+
+def test_status_lines_cover_the_last_30_days_only(archive: Archive) -> None:
+    _run(archive, T, {"a": (False, "rate_limited")})
+    _run(archive, T + timedelta(days=40), {"a": (True, None)})
+    assert coverage_gaps(archive.engine, now=T + timedelta(days=40, hours=1)) == []
+    old = coverage_report(archive.engine, now=T + timedelta(days=40, hours=1)).uncovered
+    assert [(u.start, u.attempts) for u in old] == [(None, 1)]  # never complete before that failure

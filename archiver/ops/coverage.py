@@ -242,8 +242,11 @@ def archive_clock(engine: Engine) -> datetime | None:
     return max(moments) if moments else None
 
 
-def coverage_gaps(engine: Engine, now: datetime | None = None, every: timedelta | None = None) -> list[str]:
-    """One line per gap (empty when there is none): what ``archiver status`` prints and puts in
-    its JSON. Use ``coverage_report`` for the structured form."""
-    report = coverage_report(engine, now=now, every=every)
+def coverage_gaps(
+    engine: Engine, now: datetime | None = None, every: timedelta | None = None, days: float = 30.0
+) -> list[str]:
+    """One line per gap of the last ``days`` days (empty when there is none): what ``archiver
+    status`` prints and puts in its JSON; older gaps stay in ``coverage_report`` and the report."""
+    now = to_db(now or utcnow())
+    report = coverage_report(engine, now=now, every=every, since=now - timedelta(days=days))
     return [] if report.ok else report.lines()
