@@ -180,7 +180,7 @@ class SnapshotMedia(SQLModel, table=True):
     __tablename__ = "snapshot_media"
     snapshot_id: int = Field(foreign_key="snapshot.id", primary_key=True)
     position: int = Field(primary_key=True)
-    media_ref: str
+    media_ref: str = Field(index=True)
     source_url: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     media_sha256: str | None = Field(default=None, index=True)
     alt: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
