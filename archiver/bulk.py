@@ -85,7 +85,18 @@ class Bulk:
                 getattr(column_type, "impl", None), (DateTime, Boolean))
 
         plan = [(name[strip:], needs(name)) for name in names]
-        return [tuple(_sqlite_value(row[n]) if convert else row[n] for n, convert in plan) for row in rows]
+        memo: dict[Any, Any] = {}  # a page repeats the same capture time in every row
+
+        def convert(value: Any) -> Any:
+            hit = memo.get(value)
+            if hit is None:
+                hit = memo[value] = _sqlite_value(value)
+            return hit
+
+        if not any(flag for _, flag in plan):
+            return [tuple(row[n] for n, _ in plan) for row in rows]
+        return [tuple(convert(row[n]) if flag and row[n] is not None else row[n] for n, flag in plan)
+                for row in rows]
 
     def update(self, table: Table, rows: list[dict[str, Any]], key: str = "id") -> None:
         """UPDATE table SET <other keys> WHERE key = row[key], for every row."""
