@@ -79,15 +79,16 @@ def run_cascades(engine: Engine, force: bool = False) -> dict[str, Any]:
             conn.execute(delete(T_CASCADE).where(T_CASCADE.c.root_post_id.in_(chunk)))
         _insert(conn, T_EDGE, (e for c in result.cascades for e in _edge_rows(table, result, c, run_id)))
         now = utcnow()
-        _insert(conn, T_CASCADE, (_cascade_row(table, result, c, run_id, now) for c in result.cascades))
+        _insert(conn, T_CASCADE, _ordered(T_CASCADE, (_cascade_row(table, result, c, run_id, now)
+                                                      for c in result.cascades)))
         conn.execute(delete(T_AMPLIFICATION))
-        _insert(conn, T_AMPLIFICATION, (
+        _insert(conn, T_AMPLIFICATION, _ordered(T_AMPLIFICATION, (
             {"source_account_id": a.source_account_id, "target_account_id": a.target_account_id,
              "kind": a.kind, "count": a.count, "median_latency_s": a.median_latency_s,
              "min_latency_s": a.min_latency_s, "first_at": moment(a.first_at), "last_at": moment(a.last_at),
              "analyzer_version": ANALYZER_VERSION, "analysis_run_id": run_id}
             for a in result.amplification
-        ))
+        )))
         counts["seconds"] = round(time.perf_counter() - clock, 3)
         conn.execute(T_RUN.update().where(T_RUN.c.id == run_id).values(
             ended_at=utcnow(), counts=orjson.dumps(counts).decode()))
@@ -96,16 +97,21 @@ def run_cascades(engine: Engine, force: bool = False) -> dict[str, Any]:
     return counts
 
 
-def _edge_rows(table: PostTable, result: Computation, cascade: CascadeResult, run_id: int) -> Iterable[dict]:
+_EDGE_COLUMNS = ("child_post_id", "parent_post_id", "root_post_id", "kind", "provenance", "created_at",
+                 "analyzer_version", "analysis_run_id")
+if tuple(c.name for c in T_EDGE.columns) != _EDGE_COLUMNS:  # pragma: no cover - a model change without this
+    raise RuntimeError("reshare_edge columns changed: update analysis.analyze._edge_rows")
+
+
+def _edge_rows(
+    table: PostTable, result: Computation, cascade: CascadeResult, run_id: int
+) -> Iterable[tuple[Any, ...]]:
+    """Edge rows as tuples in ``reshare_edge`` column order (a million of them on a big archive)."""
     ids, edges = table.ids, result.edges
     root_id = ids[cascade.root_row]
     for row in cascade.rows[1:]:
-        yield {
-            "child_post_id": ids[row], "parent_post_id": ids[edges.parent[row]], "root_post_id": root_id,
-            "kind": KIND_NAMES[table.kind[row]], "provenance": PROVENANCE_NAMES[edges.provenance[row]],
-            "created_at": moment(table.created[row]), "analyzer_version": ANALYZER_VERSION,
-            "analysis_run_id": run_id,
-        }
+        yield (ids[row], ids[edges.parent[row]], root_id, KIND_NAMES[table.kind[row]],
+               PROVENANCE_NAMES[edges.provenance[row]], moment(table.created[row]), ANALYZER_VERSION, run_id)
 
 
 def _cascade_row(
@@ -141,24 +147,36 @@ def _chunks(items: list[int]) -> Iterable[list[int]]:
         yield items[start:start + _CHUNK]
 
 
-def _insert(conn: Connection, table: Table, rows: Iterable[dict[str, Any]]) -> None:
-    """Bulk insert straight through the driver's executemany.
+def _ordered(table: Table, rows: Iterable[dict[str, Any]]) -> Iterable[tuple[Any, ...]]:
+    names = [c.name for c in table.columns]
+    for row in rows:
+        yield tuple(row.get(n) for n in names)
+
+
+def _insert(conn: Connection, table: Table, rows: Iterable[tuple[Any, ...]]) -> None:
+    """Bulk insert of tuples in table column order, straight through the driver's executemany.
 
     Why not ``conn.execute(insert(table), batch)``: on a million edges SQLAlchemy's per-row parameter
     processing cost twice the database's own work. Values still go through each column type's own
     bind processor (the UTC datetime type included), so rows are stored exactly as the ORM would.
     """
     columns = list(table.columns)
-    names = [c.name for c in columns]
-    processors = [c.type.dialect_impl(conn.dialect).bind_processor(conn.dialect) for c in columns]
+    preparer = conn.dialect.identifier_preparer
     marker = "?" if conn.dialect.paramstyle == "qmark" else "%s"
-    sql = (f"INSERT INTO {conn.dialect.identifier_preparer.format_table(table)} "
-           f"({', '.join(conn.dialect.identifier_preparer.quote(n) for n in names)}) "
-           f"VALUES ({', '.join([marker] * len(names))})")
-    batch: list[tuple[Any, ...]] = []
+    sql = (f"INSERT INTO {preparer.format_table(table)} ({', '.join(preparer.quote(c.name) for c in columns)}) "
+           f"VALUES ({', '.join([marker] * len(columns))})")
+    active = [(i, p) for i, c in enumerate(columns) if (p := c.type.dialect_impl(conn.dialect).bind_processor(
+        conn.dialect)) is not None]
+    batch: list[Any] = []
     for row in rows:
-        batch.append(tuple(value if process is None or value is None else process(value)
-                           for value, process in zip((row.get(n) for n in names), processors, strict=True)))
+        if active:
+            values = list(row)
+            for i, process in active:
+                if values[i] is not None:
+                    values[i] = process(values[i])
+            batch.append(tuple(values))
+        else:
+            batch.append(row)
         if len(batch) >= _INSERT_BATCH:
             conn.exec_driver_sql(sql, batch)
             batch = []
