@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 import typer
 
-from archiver.cli_common import ArchiveOpt, DbOpt, JsonOpt, QuietOpt
+from archiver.cli_common import ArchiveOpt, DbOpt, JsonOpt, QuietOpt, interactive
 from archiver.cli_parts.groups import export_app, import_app
 
 
@@ -58,7 +58,13 @@ def register(app: typer.Typer) -> None:
 
         handle = open_archive(archive, db)
         try:
-            summaries = run_analysis(handle.engine, force=force, only=only)
+            if interactive(quiet) and not json_out:  # a spinner for a person; nothing under cron
+                from rich.console import Console
+
+                with Console(stderr=True).status("analysing the archive..."):
+                    summaries = run_analysis(handle.engine, force=force, only=only)
+            else:
+                summaries = run_analysis(handle.engine, force=force, only=only)
         finally:
             handle.close()
         if json_out:
