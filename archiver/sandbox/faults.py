@@ -10,7 +10,7 @@ generator and either answers with a fault or lets the request through:
   (XRPC) a few seconds ahead, unless ``reset_header_missing`` (a second draw) drops the header;
 - ``server_error``: 500 in the platform's error shape;
 - ``timeout``: stalls ``stall`` seconds (default 35, longer than the collectors' 30 s timeout)
-  before answering, so the client gives up first;
+  and then closes the connection without answering, so the client times out;
 - ``malformed``: status 200 with a truncated JSON body.
 
 Why media is exempt: a failed media download is already recorded and retried by the store, and
@@ -72,9 +72,9 @@ class FaultPlan:
         if kind == "server_error":
             return _server_error(xrpc)
         if kind == "timeout":
-            response = _server_error(xrpc)
-            response.delay = self.stall
-            return response
+            # stall, then hang up without a word: the client has given up by then, and writing to its
+            # closed socket would only print a BrokenPipe traceback in the server
+            return SandboxResponse(504, b"", delay=self.stall, drop=True)
         return SandboxResponse(200, b'{"feed": [{"post": {"uri": "at://did:plc:' if xrpc else
                                b'{"data": [{"id": "18', {"content-type": "application/json"})
 
