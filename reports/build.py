@@ -10,11 +10,12 @@ No path of the machine that built the site, and no clock reading, enters any out
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import shutil
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -30,10 +31,11 @@ from reports.context_accounts import account_list, account_pages
 from reports.context_cascades import amplification_rows, cascade_list, cascade_pages
 from reports.context_index import index_context, method_context, tone_summary
 from reports.context_posts import post_pages
-from reports.facts import chunks, site_facts
+from reports.facts import SiteFacts, chunks, site_facts
 from reports.manifest import Manifest
 from reports.render import TEMPLATE_DIR, environment, site_key
 from reports.stamps import account_stamps, accounts_digest, cascade_stamps, digest, post_stamps
+from reports.tones import load_tones
 
 Progress = Callable[[str, int], None]
 
@@ -113,12 +115,21 @@ def build_site(engine: Engine, media_dir: Path, out_dir: Path, incremental: bool
     out_dir.mkdir(parents=True, exist_ok=True)
     with engine.connect() as conn:
         facts = site_facts(conn)
-        site = _Site(out_dir, not incremental, {"site": facts.as_dict()})
-        tones = None
-        if facts.has_tone:
-            from analysis.tone_store import post_tones
+    site = _Site(out_dir, not incremental, {"site": facts.as_dict()})
+    try:
+        _build(engine, media_dir, site, facts, progress)
+        removed = site.manifest.finish()
+    finally:
+        site.manifest.close()
+    pages = sum(1 for rel in site.manifest.new if rel.endswith(".html"))
+    return BuildResult(out_dir=out_dir, index_path=out_dir / "index.html", written=site.manifest.written,
+                       skipped=site.manifest.skipped, removed=removed, pages=pages,
+                       seconds=time.perf_counter() - started)
 
-            tones = post_tones(engine)
+
+def _build(engine: Engine, media_dir: Path, site: _Site, facts: SiteFacts, progress: Progress | None) -> None:
+    with engine.connect() as conn, _small_cache(conn):
+        tones = load_tones(engine) if facts.has_tone else None
         amplification = amplification_rows(conn) if facts.has_cascades else None
         names = accounts_digest(conn)
 
@@ -166,11 +177,22 @@ def build_site(engine: Engine, media_dir: Path, out_dir: Path, incremental: bool
             site.pages_from("cascade.html", due_cascades, cascade_pages(conn, set(due_cascades)), progress)
         _raw_files(conn, site.manifest)
     _media_files(media_dir, media_seen, site.manifest)
-    removed = site.manifest.finish()
-    pages = sum(1 for rel in site.manifest.new if rel.endswith(".html"))
-    return BuildResult(out_dir=out_dir, index_path=out_dir / "index.html", written=site.manifest.written,
-                       skipped=site.manifest.skipped, removed=removed, pages=pages,
-                       seconds=time.perf_counter() - started)
+
+
+@contextlib.contextmanager
+def _small_cache(conn: Any) -> Iterator[None]:
+    """A build reads each table once, in order: SQLite's page cache (64 MB as the archive sets it,
+    for ingest) buys nothing here and would count in the build's peak memory, so it is shrunk for
+    this connection and restored afterwards."""
+    if conn.dialect.name != "sqlite":
+        yield
+        return
+    previous = conn.exec_driver_sql("PRAGMA cache_size").scalar()
+    conn.exec_driver_sql("PRAGMA cache_size=-4096")
+    try:
+        yield
+    finally:
+        conn.exec_driver_sql(f"PRAGMA cache_size={int(previous)}")
 
 
 def _raw_files(conn: Any, manifest: Manifest) -> None:

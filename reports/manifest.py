@@ -18,6 +18,8 @@ manifest is refused: it is not a report site, and a build must never delete a st
 from __future__ import annotations
 
 import os
+from collections import deque
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +30,7 @@ from archiver.errors import BadInputError
 NAME = ".manifest.json"
 FORMAT = 3
 RAW_DIR = "raw"
+MAX_PENDING = 256
 
 
 def _ranges(ids: list[int]) -> list[list[int]]:
@@ -60,6 +63,8 @@ class Manifest:
         self.raw_written = 0
         self.raw_kept = 0
         self._made: set[Path] = set()
+        self._pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="report-write")
+        self._pending: deque[Future[int]] = deque()
 
     @staticmethod
     def _load(out_dir: Path) -> dict[str, Any]:
@@ -117,11 +122,25 @@ class Manifest:
         return not (self.old.get(rel) == digest and rel in self.existing)
 
     def _write(self, rel: str, data: bytes) -> None:
+        """Queue one file write. Creating a file costs 0.1-0.5 ms of kernel time on ext4, about as much
+        as rendering the page, so writes run on two threads (file I/O releases the GIL) while the
+        main thread renders the next pages; at most ``MAX_PENDING`` writes wait, bounding memory."""
         target = self.out_dir / rel
         if target.parent not in self._made:
             target.parent.mkdir(parents=True, exist_ok=True)
             self._made.add(target.parent)
-        target.write_bytes(data)
+        self._pending.append(self._pool.submit(target.write_bytes, data))
+        if len(self._pending) > MAX_PENDING:
+            self._pending.popleft().result()
+
+    def drain(self) -> None:
+        """Wait for every queued write; the first failure is raised here."""
+        while self._pending:
+            self._pending.popleft().result()
+
+    def close(self) -> None:
+        """Stop the writer threads (after a failure too: queued writes finish, none is cut short)."""
+        self._pool.shutdown(wait=True)
 
     def write(self, rel: str, data: bytes) -> None:
         self._write(rel, data)
@@ -163,6 +182,7 @@ class Manifest:
 
     def finish(self) -> int:
         """Remove files of the previous build that this build did not produce; save the manifest."""
+        self.drain()
         removed = 0
         for rel in sorted(self.previous_files - self.new.keys()):
             target = self.out_dir / rel
