@@ -80,9 +80,9 @@ def _child(argv: list[str]) -> None:
     main()
 
 
-def _start_run(archive: Archive, config: Path) -> multiprocessing.process.BaseProcess:
+def _start_run(archive: Archive, config: Path, *steps: str) -> multiprocessing.process.BaseProcess:
     argv = ["archiver", "run", "--config", str(config), "--archive", str(archive.location.directory),
-            "--quiet", "--no-analyze", "--no-report"]
+            "--quiet", *(steps or ("--no-analyze", "--no-report"))]
     if not archive.location.is_sqlite:
         argv += ["--db", archive.location.db_url]
     proc = multiprocessing.get_context("fork").Process(target=_child, args=(argv,))
@@ -120,3 +120,19 @@ def test_sigkill_at_random_points_then_rerun_equals_an_uninterrupted_run(
     with archive.engine.connect() as conn:
         statuses = conn.execute(select(T_RUN.c.status).order_by(T_RUN.c.id)).scalars().all()
     assert statuses == ["interrupted"] * KILLS + ["complete"]
+
+    # once more, killed after its collect, while analyzing or building the report
+    log, site = archive.location.directory / "run.jsonl", archive.location.directory / "site"
+    proc = _start_run(archive, config, "--log-file", str(log), "--site", str(site))
+    while proc.is_alive() and '"collect.done"' not in (log.read_text() if log.exists() else ""):
+        time.sleep(0.01)
+    time.sleep(rng.uniform(0.0, 0.15))
+    proc.kill()
+    proc.join()
+    assert proc.exitcode == -signal.SIGKILL  # it was still analyzing or building the report
+    code, _out, err = run_cli(capsys, archive, "verify", "--quiet")
+    assert code == 0, err
+    proc = _start_run(archive, config, "--log-file", str(log), "--site", str(site))
+    proc.join(timeout=120)
+    assert proc.exitcode == 0 and (site / "index.html").exists()
+    assert archive_state(archive) == reference
