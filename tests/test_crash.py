@@ -7,7 +7,8 @@ atproto's start-up for every run. The sandbox runs in its own process (``archive
 After every kill ``archiver verify`` passes and the lock is free; the run that finally completes
 leaves exactly the posts and versions an uninterrupted run leaves, and every killed run is marked
 ``interrupted`` by its successor. Kill points are chosen by how many captures the run has written
-(polled from the database), so each kill lands in the middle of collection, not during start-up.
+(polled from the database), so each kill lands in the middle of collection, not during start-up;
+a last kill lands after the collect, during analysis or the report.
 """
 
 from __future__ import annotations
