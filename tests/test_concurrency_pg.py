@@ -116,8 +116,6 @@ def test_two_collectors_with_overlapping_sources(pg_archive: Archive, tmp_path: 
     with SandboxServer() as sandbox:
         config = sandbox_config(sandbox.base_url)
         # overlap: both processes collect nayib (X and Bluesky), whose posts everyone reposts and quotes.
-        # (Each X source after the first resolves its account from what the archive already holds: the
-        # scenario's "sample_whitehouse" is longer than X allows, so it cannot be looked up by name.)
         halves = [config.sources[:8], config.sources[:2] + config.sources[6:]]
         ctx = multiprocessing.get_context("fork")
         start = ctx.Event()

@@ -239,7 +239,7 @@ def test_waiting_is_bounded_and_changes_no_status(archive: Archive) -> None:
     hook = Hook("/2/tweets", too_many(reset_in=60))  # lookups refused for ever
     sleeps: list[float] = []
     with SandboxServer(step=2, fault_hook=hook) as server:
-        source = Source(name="x:whitehouse", platform="x", account="sample_whitehouse")
+        source = Source(name="x:whitehouse", platform="x", account="sample_whouse")
         outcome = collect(archive, config(server, max_wait_seconds=600.0), [source], sleeps=sleeps)
         tried = sum(1 for _m, p, s in server.requests if p == "/2/tweets" and s == 429)
     assert outcome.status == "partial"

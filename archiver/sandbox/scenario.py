@@ -141,7 +141,7 @@ _OFFICIALS = [
            "President of El Salvador"),
     Person("rubio", "Secretary Marco Rubio (sample)", True, "sample_secrubio", "secrubio-sample.bsky.social",
            "US Secretary of State"),
-    Person("whitehouse", "The White House (sample)", True, "sample_whitehouse", "whitehouse-sample.bsky.social",
+    Person("whitehouse", "The White House (sample)", True, "sample_whouse", "whitehouse-sample.bsky.social",
            "The White House"),
     Person("presssec", "Press Secretary (sample)", True, "sample_presssec", "presssec-sample.bsky.social",
            "White House Press Secretary"),
