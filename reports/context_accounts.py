@@ -47,7 +47,7 @@ def account_pages(conn: Connection, tones: dict[int, Any] | None, amplification:
         batch = accounts[start : start + ACCOUNT_BATCH]
         ids = [a["id"] for a in batch]
         handles = grouped(conn.execute(
-            select(T_HANDLE.c.account_id, T_HANDLE.c.handle, T_HANDLE.c.first_seen_at, T_HANDLE.c.last_seen_at)
+            select(T_HANDLE.c.account_id, T_HANDLE.c.handle, T_HANDLE.c.first_seen_at)
             .where(T_HANDLE.c.account_id.in_(ids)).order_by(T_HANDLE.c.first_seen_at, T_HANDLE.c.handle)))
         posts = grouped(conn.execute(
             select(T_POST.c.account_id, T_POST.c.id, T_POST.c.platform, T_POST.c.platform_id, T_POST.c.kind,
@@ -71,7 +71,7 @@ def _pages_for(account: Any, handles: list[Any], posts: list[Any], tones: dict[i
     head = {
         "handle": account["handle"], "display_name": account["display_name"], "platform": account["platform"],
         "platform_id": account["platform_id"], "tracked": bool(account["tracked"]),
-        "first_seen_at": when(account["first_seen_at"]), "last_seen_at": when(account["last_seen_at"]),
+        "first_seen_at": when(account["first_seen_at"]),
         "post_count": len(posts),
     }
     for number, page in enumerate(names, start=1):
@@ -134,7 +134,7 @@ def _overview(account: Any, handles: list[Any], posts: list[Any], tones: dict[in
     slug = "acct"
     tone_points = [(w, (sum(s) / len(s)) if s else None, len(s)) for w, s in scores.items()]
     out: dict[str, Any] = {
-        "handles": [{"handle": h[1], "first_seen_at": when(h[2]), "last_seen_at": when(h[3])} for h in handles],
+        "handles": [{"handle": h[1], "first_seen_at": when(h[2])} for h in handles],
         "posts_chart": bar_chart(f"{slug}-posts", f"Posts per week by {label}", list(per_week.items()), "posts"),
         "posts_table": [{"week": w, "count": c} for w, c in per_week.items()],
         "tone_analysed": tones is not None,

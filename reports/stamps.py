@@ -14,8 +14,9 @@ equals a full build):
   and name, the newest sighting and status event ids (both tables are append-only), whether each
   referenced post is archived, its cascade edge and the fingerprint of its cascade, its tone row.
   Snapshots and their media are append-only and reached through ``current_snapshot_id``.
-- account page: the account row, its handle history, aggregates over its posts that move whenever
-  a post is added, edited, re-seen or changes status, its posts' tones, its amplification rows, and
+- account page: the account row (but last_seen_at, which the page does not show), its handle
+  history (handle and first seen), aggregates over its posts that move whenever a post is added,
+  edited or changes status, its posts' tones, its amplification rows, and
   the names of all accounts (amplification lists other accounts by handle).
 - cascade page: the cascade's fingerprint (analysis.compute: every edge and provenance), its
   measured row, the root's current snapshot, and the names of all accounts (nodes are labelled).
@@ -93,19 +94,21 @@ def account_stamps(conn: Connection, tones: dict[int, Any] | None, post_accounts
     p = T_POST
     aggregates = {row[0]: tuple(row[1:]) for row in conn.execute(
         select(p.c.account_id, func.count(), func.sum(p.c.version_count), func.max(p.c.id),
-               func.sum(p.c.current_snapshot_id), func.max(p.c.last_seen_at), func.max(p.c.status_changed_at),
+               func.sum(p.c.current_snapshot_id), func.max(p.c.status_changed_at),
                func.sum(func.length(p.c.status)))
         .group_by(p.c.account_id))}
     handles: dict[int, list[Any]] = {}
-    for row in conn.execute(select(T_HANDLE.c.account_id, T_HANDLE.c.handle, T_HANDLE.c.first_seen_at,
-                                   T_HANDLE.c.last_seen_at).order_by(T_HANDLE.c.account_id, T_HANDLE.c.id)):
+    for row in conn.execute(select(T_HANDLE.c.account_id, T_HANDLE.c.handle, T_HANDLE.c.first_seen_at)
+                            .order_by(T_HANDLE.c.account_id, T_HANDLE.c.id)):
         handles.setdefault(row[0], []).append(tuple(row[1:]))
     amp: dict[int, list[Any]] = {}
     for amp_row in amplification or []:
         for side in ("source_account_id", "target_account_id"):
             amp.setdefault(amp_row[side], []).append(sorted(amp_row.items()))
     out = {}
-    for account in conn.execute(select(T_ACCOUNT).order_by(T_ACCOUNT.c.id)):
+    # An account's last_seen_at moves on every run that sees it; its page does not show it.
+    shown = [c for c in T_ACCOUNT.c if c.name != "last_seen_at"]
+    for account in conn.execute(select(*shown).order_by(T_ACCOUNT.c.id)):
         aid = account[0]
         tone = None if tones is None else [_tone_part(tones.get(pid)) for pid in post_accounts.get(aid, [])]
         out[aid] = (account_page(account.platform, account.platform_id),

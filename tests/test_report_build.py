@@ -267,3 +267,15 @@ def test_unanalysed_archive_says_so_instead_of_failing(archive: Archive, tmp_pat
     with archive.engine.connect() as conn:
         pid = conn.execute(select(T_ACCOUNT.c.platform_id)).scalar()
     assert "not yet analysed" in (out / paths.account_page("x", pid)).read_text("utf-8")
+
+
+def test_compact_tones_equal_tone_store(scenario: Archive) -> None:
+    from analysis.tone_store import post_tones
+    from reports.tones import Tone, load_tones
+
+    expected = post_tones(scenario.engine)
+    got = load_tones(scenario.engine)
+    assert list(got) == sorted(expected) and len(got) > 100
+    for post_id, tone in expected.items():
+        assert got[post_id] == Tone(*(getattr(tone, name) for name in Tone._fields))
+    assert {t.abstain_reason for t in got.values()} >= {None, "unsupported_language:es"}
