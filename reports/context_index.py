@@ -40,11 +40,16 @@ def _count(conn: Connection, table: Any, *where: Any) -> int:
 
 
 def _timeline(conn: Connection) -> tuple[list[tuple[str, int]], str]:
-    """Captures per day, or per hour when everything was captured within two days."""
+    """Captures per day, per hour when everything was captured within two days, or per run when
+    within one hour (a demo, or a first import): the bars then still tell the runs apart."""
     times = [t if t.tzinfo else t.replace(tzinfo=UTC)
              for (t,) in conn.execute(select(T_CAPTURE.c.fetched_at).order_by(T_CAPTURE.c.fetched_at))]
     if not times:
         return [], "day"
+    if times[-1] - times[0] <= timedelta(hours=1):
+        per_run = conn.execute(select(T_CAPTURE.c.run_id, func.count()).group_by(T_CAPTURE.c.run_id)
+                               .order_by(T_CAPTURE.c.run_id)).all()
+        return [(f"run {r}" if r is not None else "no run", n) for r, n in per_run], "run"
     hourly = times[-1] - times[0] <= timedelta(days=2)
     step = timedelta(hours=1) if hourly else timedelta(days=1)
     fmt = "%Y-%m-%d %H:00" if hourly else "%Y-%m-%d"

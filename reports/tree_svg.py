@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from markupsafe import Markup, escape
 
 ROW = 22
-COLUMN = 150
+COLUMN = 200
 LEFT = 14
 TOP = 16
 LABEL_ROOM = 190
