@@ -34,6 +34,12 @@ class Archive:
             self._fetchers.append(fetcher)
         return Store(self.engine, self.media_dir, fetcher)
 
+    def __enter__(self) -> Archive:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
     def close(self) -> None:
         """Close media downloaders and database connections (no sockets left for the GC to warn about)."""
         for fetcher in self._fetchers:

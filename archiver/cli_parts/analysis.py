@@ -56,8 +56,7 @@ def register(app: typer.Typer) -> None:
         from analysis.analyze import run_analysis
         from archiver.archive import open_archive
 
-        handle = open_archive(archive, db)
-        try:
+        with open_archive(archive, db) as handle:
             if interactive(quiet) and not json_out:  # a spinner for a person; nothing under cron
                 from rich.console import Console
 
@@ -65,8 +64,6 @@ def register(app: typer.Typer) -> None:
                     summaries = run_analysis(handle.engine, force=force, only=only)
             else:
                 summaries = run_analysis(handle.engine, force=force, only=only)
-        finally:
-            handle.close()
         if json_out:
             typer.echo(orjson.dumps(summaries, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS).decode())
         elif not quiet:
@@ -95,11 +92,8 @@ def register(app: typer.Typer) -> None:
         from analysis.graph_export import export_graph as run_export
         from archiver.archive import open_archive
 
-        handle = open_archive(archive, db)
-        try:
+        with open_archive(archive, db) as handle:
             graph = run_export(handle.engine, out, fmt.value, nodes.value, cascade)
-        finally:
-            handle.close()
         if not quiet:
             typer.echo(f"wrote {out}: {graph.number_of_nodes()} nodes ({nodes.value}), "
                        f"{graph.number_of_edges()} edges ({fmt.value})")
@@ -115,11 +109,8 @@ def register(app: typer.Typer) -> None:
         from analysis.cascade_summary import write_amplification_csv
         from archiver.archive import open_archive
 
-        handle = open_archive(archive, db)
-        try:
+        with open_archive(archive, db) as handle:
             rows = write_amplification_csv(handle.engine, out)
-        finally:
-            handle.close()
         if not quiet:
             typer.echo(f"wrote {out}: {rows} amplification rows")
 
@@ -135,11 +126,8 @@ def register(app: typer.Typer) -> None:
         from analysis.follows_import import import_follows as run_import
         from archiver.archive import open_archive
 
-        handle = open_archive(archive, db, create=True)
-        try:
+        with open_archive(archive, db, create=True) as handle:
             result = run_import(handle, file, platform.value)
-        finally:
-            handle.close()
         if not quiet:
             typer.echo(f"import run {result.run_id}: {result.rows} follows read, {result.new_follows} new; "
                        "run `archiver analyze` to use them")

@@ -45,12 +45,9 @@ def register(app: typer.Typer) -> None:
         from archiver.exports.writers import write_rows
 
         _check_platform(platform)
-        handle = open_archive(archive, db)
-        try:
+        with open_archive(archive, db) as handle:
             rows = stream(handle.engine, posts_query(platform), POST_COLUMNS)
             _done(write_rows(rows, POST_COLUMNS, fmt, out, sys.stdout.buffer), "posts", out, quiet)
-        finally:
-            handle.close()
 
     @export_app.command("versions")
     def export_versions(
@@ -70,12 +67,9 @@ def register(app: typer.Typer) -> None:
         if fmt not in ("jsonl", "csv"):
             raise BadInputError(f"--format must be jsonl or csv for versions, not {fmt!r}")
         _check_platform(platform)
-        handle = open_archive(archive, db)
-        try:
+        with open_archive(archive, db) as handle:
             rows = stream(handle.engine, versions_query(platform), VERSION_COLUMNS)
             _done(write_rows(rows, VERSION_COLUMNS, fmt, out, sys.stdout.buffer), "versions", out, quiet)
-        finally:
-            handle.close()
 
     @export_app.command("twarc")
     def export_twarc(
@@ -90,12 +84,9 @@ def register(app: typer.Typer) -> None:
         from archiver.archive import open_archive
         from archiver.exports.twarc import write_twarc
 
-        handle = open_archive(archive, db)
-        try:
+        with open_archive(archive, db) as handle:
             if out is None:
                 write_twarc(handle.engine, sys.stdout.buffer, all_versions)
             else:
                 with out.open("wb") as fh:
                     _done(write_twarc(handle.engine, fh, all_versions), "pages", out, quiet)
-        finally:
-            handle.close()

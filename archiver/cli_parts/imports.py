@@ -48,16 +48,13 @@ def _run(sources: list[ImportSource], archive: Path | None, db: str | None, skip
     from archiver.importers.runner import run_import
     from archiver.progress import progress_hook
 
-    handle = open_archive(archive, db, create=True)
-    try:
+    with open_archive(archive, db, create=True) as handle:
         store = handle.store(fetch_media)
         for source in sources:
             report = (report_dir or Path.cwd()) / f"{source.path.name}.skipped.jsonl"
             with progress_hook(interactive(quiet) and not as_json) as hook:
                 outcome = run_import(store, source, skip_bad=skip_bad, report_path=report, progress=hook)
             _print(outcome, as_json, quiet)
-    finally:
-        handle.close()
 
 
 def _existing(paths: list[Path]) -> list[Path]:
