@@ -19,6 +19,7 @@ Usage: python bench/report.py [--posts 100000] [--accounts 500] [--cascades 5000
 from __future__ import annotations
 
 import argparse
+import os
 import resource
 import subprocess
 import sys
@@ -133,7 +134,9 @@ def build_child(archive_dir: Path, out: Path, full: bool) -> None:
 
     handle = open_archive(archive_dir)
     result = build_site(handle.engine, handle.media_dir, out, incremental=not full)
-    print(orjson.dumps({**result.as_dict(), "peak_rss_mb": round(peak_rss_mb(), 1)}).decode())
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    print(orjson.dumps({**result.as_dict(), "peak_rss_mb": round(peak_rss_mb(), 1),
+                        "cpu_s": round(usage.ru_utime + usage.ru_stime, 1)}).decode())
 
 
 def peak_rss_mb() -> float:
@@ -195,7 +198,8 @@ def main() -> None:
     generate(archive_dir, args.posts, args.accounts, args.cascades)
     full = timed_build(archive_dir, out, full=True)
     print(f"full build: {full['pages']} pages, {full['written']} files in {full['seconds']} s "
-          f"(process {full['wall_s']} s), peak RSS {full['peak_rss_mb']} MB  [targets: 60 s, 400 MB]")
+          f"(process {full['wall_s']} s, {full['cpu_s']} CPU s), peak RSS {full['peak_rss_mb']} MB  "
+          f"[targets: 60 s, 400 MB]; load average {os.getloadavg()[0]:.1f}")
     print(f"  disk floor: writing the same {full['written']} files with plain open().write() takes "
           f"{io_floor(work / 'floor', out):.1f} s here")
     same = timed_build(archive_dir, out, full=False)
@@ -203,7 +207,8 @@ def main() -> None:
     one_more_run(archive_dir, args.posts, args.accounts, args.cascades)
     inc = timed_build(archive_dir, out, full=False)
     print(f"incremental build after one run: {inc['written']} written, {inc['skipped']} unchanged in "
-          f"{inc['seconds']} s (process {inc['wall_s']} s), peak RSS {inc['peak_rss_mb']} MB  [target: 5 s]")
+          f"{inc['seconds']} s (process {inc['wall_s']} s, {inc['cpu_s']} CPU s), peak RSS {inc['peak_rss_mb']} MB"
+          f"  [target: 5 s]; load average {os.getloadavg()[0]:.1f}")
     if not args.keep:
         import shutil
 
