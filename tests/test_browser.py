@@ -77,10 +77,18 @@ def browser_page(site: Path) -> Iterator[tuple[Any, dict[str, list[Any]]]]:
 
         context.route("**/*", guard)
         page = context.new_page()
-        page.on("console", lambda m: seen["console"].append((m.type, m.text)) if m.type == "error" else None)
-        page.on("pageerror", lambda e: seen["errors"].append(str(e)))
-        page.on("request", lambda r: seen["requests"].append(r.url))
-        page.on("dialog", lambda d: (seen["dialogs"].append(d.message), d.dismiss()))
+        def on_console(message: Any) -> None:
+            if message.type == "error":
+                seen["console"].append((message.type, message.text))
+
+        def on_dialog(dialog: Any) -> None:
+            seen["dialogs"].append(dialog.message)
+            dialog.dismiss()
+
+        page.on("console", on_console)
+        page.on("pageerror", lambda error: seen["errors"].append(str(error)))
+        page.on("request", lambda request: seen["requests"].append(request.url))
+        page.on("dialog", on_dialog)
         yield page, seen
         browser.close()
 

@@ -11,6 +11,7 @@ import re
 import shutil
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from markupsafe import escape
@@ -51,11 +52,12 @@ def _html(site: Path) -> list[Path]:
     return sorted(site.rglob("*.html"))
 
 
-def _post_page(archive: Archive, where: object) -> str:
+def _post_page(archive: Archive, where: Any) -> str:
     with archive.engine.connect() as conn:
-        platform, pid = conn.execute(select(T_POST.c.platform, T_POST.c.platform_id)
-                                     .join(T_SNAPSHOT, T_SNAPSHOT.c.post_id == T_POST.c.id).where(where)).first()
-    return paths.post_page(platform, pid)
+        row = conn.execute(select(T_POST.c.platform, T_POST.c.platform_id)
+                           .join(T_SNAPSHOT, T_SNAPSHOT.c.post_id == T_POST.c.id).where(where)).first()
+    assert row is not None
+    return paths.post_page(row[0], row[1])
 
 
 def test_every_page_has_csp_landmarks_and_the_sample_notice(site: Path) -> None:
@@ -100,8 +102,8 @@ def test_evidence_page_shows_each_versions_hashes_diff_and_status(scenario: Arch
 def test_bluesky_cid_check_and_media_copies(scenario: Archive, site: Path) -> None:
     with scenario.engine.connect() as conn:
         cid = conn.execute(select(T_SNAPSHOT.c.platform_cid).where(T_SNAPSHOT.c.cid_verified.is_(True))).scalar()
-    page = _post_page(scenario, T_SNAPSHOT.c.platform_cid == cid)
-    assert "recomputed from the raw record and matches" in (site / page).read_text("utf-8")
+    evidence = site / _post_page(scenario, T_SNAPSHOT.c.platform_cid == cid)
+    assert "recomputed from the raw record and matches" in evidence.read_text("utf-8")
     copies = sorted((site / "media").iterdir())
     assert len(copies) == 2
     for copy in copies:
@@ -188,7 +190,7 @@ def test_incremental_build_writes_only_changed_pages(scenario: Archive, tmp_path
         store.finish_run(run, "complete", {}, [])
         third = build_site(handle.engine, handle.media_dir, out)
         with handle.engine.connect() as conn:
-            snap = conn.execute(select(T_SNAPSHOT.c.id).order_by(T_SNAPSHOT.c.id.desc())).scalar()
+            snap = conn.execute(select(T_SNAPSHOT.c.id).order_by(T_SNAPSHOT.c.id.desc())).scalar_one()
         changed = {p.relative_to(out).as_posix() for p in out.rglob("*")
                    if p.is_file() and before.get(p) != p.stat().st_mtime_ns}
         assert changed == {
@@ -206,7 +208,7 @@ def test_incremental_build_writes_only_changed_pages(scenario: Archive, tmp_path
                 select(T_POST.c.platform_id, T_ACCOUNT.c.platform_id, T_ACCOUNT.c.handle)
                 .join(T_ACCOUNT, T_ACCOUNT.c.id == T_POST.c.account_id)
                 .where(T_POST.c.platform == "x", T_POST.c.kind == "post", T_POST.c.status == "live")
-                .order_by(T_POST.c.id)).first()
+                .order_by(T_POST.c.id).limit(1)).one()
         run = store.start_run("collect", ["x:test"])
         author = AccountRecord("x", author_pid, handle_name, "Renamed (sample)", True)
         edit = factories.post(pid, "An edited statement.", author=author)
@@ -231,7 +233,8 @@ def test_pages_whose_subject_vanished_are_removed(scenario: Archive, tmp_path: P
         with handle.engine.connect() as conn:
             root, platform, pid = conn.execute(
                 select(T_CASCADE.c.root_post_id, T_POST.c.platform, T_POST.c.platform_id)
-                .join(T_POST, T_POST.c.id == T_CASCADE.c.root_post_id).order_by(T_CASCADE.c.size_posts)).first()
+                .join(T_POST, T_POST.c.id == T_CASCADE.c.root_post_id)
+                .order_by(T_CASCADE.c.size_posts, T_CASCADE.c.root_post_id).limit(1)).one()
         page = out / paths.cascade_page(platform, pid)
         assert page.is_file()
         with writer(handle.engine).begin() as conn:  # derived rows: what a re-analysis may drop
@@ -265,7 +268,7 @@ def test_unanalysed_archive_says_so_instead_of_failing(archive: Archive, tmp_pat
     assert "has not been verified yet" in index
     assert "Illustrative sample data" not in index  # not a sandbox archive
     with archive.engine.connect() as conn:
-        pid = conn.execute(select(T_ACCOUNT.c.platform_id)).scalar()
+        pid = conn.execute(select(T_ACCOUNT.c.platform_id)).scalar_one()
     assert "not yet analysed" in (out / paths.account_page("x", pid)).read_text("utf-8")
 
 
@@ -279,3 +282,22 @@ def test_compact_tones_equal_tone_store(scenario: Archive) -> None:
     for post_id, tone in expected.items():
         assert got[post_id] == Tone(*(getattr(tone, name) for name in Tone._fields))
     assert {t.abstain_reason for t in got.values()} >= {None, "unsupported_language:es"}
+
+
+def test_cli_builds_and_reports_the_index(scenario: Archive, tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    out = tmp_path / "cli-site"
+    run = [sys.executable, "-m", "archiver.cli", "report", "--archive", str(scenario.location.directory),
+           "--out", str(out)]
+    done = subprocess.run(run, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert f"open {(out / 'index.html').resolve()}" in done.stdout
+    assert (out / "index.html").is_file() and (out / ".manifest.json").is_file()
+    again = subprocess.run([*run, "--json"], capture_output=True, text=True, timeout=120)
+    assert '"written":0' in again.stdout
+    (tmp_path / "other").mkdir()
+    (tmp_path / "other" / "notes.txt").write_text("x")
+    refused = subprocess.run([*run[:-1], str(tmp_path / "other")], capture_output=True, text=True, timeout=120)
+    assert refused.returncode == 2 and "not empty" in refused.stderr and refused.stderr.count("\n") == 1
