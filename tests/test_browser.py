@@ -185,3 +185,30 @@ def test_every_page_in_chromium(site: Path, browser_page: tuple[Any, dict[str, l
     for shown, path in raw_checks:
         assert digests[str(path)] == shown, path
         assert hashlib.sha256(path.read_bytes()).hexdigest() == shown
+
+
+def test_keyboard_phone_and_print(site: Path, browser_page: tuple[Any, dict[str, list[Any]]]) -> None:
+    page, _seen = browser_page
+    evidence = next(p for p in sorted(site.rglob("posts/**/*.html")) if "<del>" in _text(p))
+    for target in (site / "index.html", evidence):
+        page.set_viewport_size({"width": 1280, "height": 900})
+        page.emulate_media(media="screen")
+        page.goto(target.as_uri())
+        # Keyboard: the first Tab reaches the skip link, Enter moves focus into the main content.
+        page.keyboard.press("Tab")
+        assert page.evaluate("document.activeElement.className") == "skip"
+        page.keyboard.press("Enter")
+        assert page.evaluate("document.activeElement.id") == "main"
+        # Phone: nothing wider than a 360 px screen except inside its own scroll box.
+        page.set_viewport_size({"width": 360, "height": 740})
+        assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), target
+        # Print: navigation hidden, the sample notice and the evidence kept, outbound URLs spelled out.
+        page.emulate_media(media="print")
+        assert page.evaluate("getComputedStyle(document.querySelector('header nav')).display") == "none"
+        assert page.evaluate("getComputedStyle(document.querySelector('.sample')).display") != "none"
+        assert page.pdf(format="A4")[:5] == b"%PDF-"
+    page.emulate_media(media="print")
+    after = page.evaluate("getComputedStyle(document.querySelector('a[rel~=nofollow]'), '::after').content")
+    assert "https://" in after
+    page.emulate_media(media="screen")
+    page.set_viewport_size({"width": 1280, "height": 900})
