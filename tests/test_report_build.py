@@ -301,3 +301,31 @@ def test_cli_builds_and_reports_the_index(scenario: Archive, tmp_path: Path) -> 
     (tmp_path / "other" / "notes.txt").write_text("x")
     refused = subprocess.run([*run[:-1], str(tmp_path / "other")], capture_output=True, text=True, timeout=120)
     assert refused.returncode == 2 and "not empty" in refused.stderr and refused.stderr.count("\n") == 1
+
+
+def test_analysed_archive_on_each_backend_builds_the_same_twice(archive: Archive, tmp_path: Path) -> None:
+    """The report's queries on SQLite and PostgreSQL: a small analysed archive with a cascade,
+    an edit and tone, built twice (full, then incremental) with identical results."""
+    store = archive.store(fetch_media=False)
+    run = store.start_run("collect", ["x:test"])
+    official = factories.account(1, "official_1", tracked=True)
+    other = factories.account(2, "other_2", tracked=True)
+    root = factories.post("1900000000000000001", "Great news for everyone!", author=official)
+    quote = factories.post("1900000000000000002", "This is terrible.", author=other, kind="quote",
+                           quoted_id="1900000000000000001")
+    store.ingest(factories.page(root, quote), run)
+    edited = factories.post("1900000000000000001", "Great news for everyone, truly!", author=official)
+    store.ingest(factories.page(edited, at=factories.T0 + timedelta(days=1)), run)
+    store.finish_run(run, "complete", {}, [])
+    run_analysis(archive.engine)
+    first, second = tmp_path / "a", tmp_path / "b"
+    build_site(archive.engine, archive.media_dir, first, incremental=False)
+    again = build_site(archive.engine, archive.media_dir, first)
+    build_site(archive.engine, archive.media_dir, second)
+    assert again.written == 0
+    assert _tree(first) == _tree(second)
+    cascade = (first / paths.cascade_page("x", "1900000000000000001")).read_text("utf-8")
+    assert "edge-exact" in cascade and "other_2" in cascade
+    post = (first / paths.post_page("x", "1900000000000000001")).read_text("utf-8")
+    assert "<ins>truly!</ins>" in post or "<ins>everyone, truly!</ins>" in post
+    assert "not yet analysed" not in post
