@@ -64,3 +64,10 @@ def test_outdated_schema_asks_for_init(tmp_path: Path) -> None:
     assert result.returncode == 2 and "run `archiver init` to upgrade" in result.stderr
     assert archiver("init", "--archive", str(tmp_path / "old")).returncode == 0
     assert archiver("status", "--archive", str(tmp_path / "old")).returncode == 0
+
+
+def test_usage_errors_are_short_and_exit_2(tmp_path: Path) -> None:
+    for args in (["show"], ["export", "posts", "--nope"], ["no-such-command"]):
+        result = archiver(*args)
+        assert result.returncode == 2, (args, result.stderr)
+        assert "Traceback" not in result.stderr
