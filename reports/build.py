@@ -1,9 +1,12 @@
 """``build_site``: the archive rendered as a static site, written incrementally and deterministically.
 
-Every page is a pure function of the archive (DESIGN.md principle 6): its context is built from
-queries, hashed together with the site key (templates + code), and only rendered and written when
-that hash differs from the previous build's (``reports.manifest``). Raw JSON downloads are keyed by
-``raw_sha256`` and media by their content hash, so an unchanged file is never rewritten.
+Every page is a pure function of the archive (DESIGN.md principle 6). Two levels decide what is
+rebuilt (``reports.manifest``): a subject (post, account, cascade) whose *stamp* is unchanged keeps
+its files without its page being built (``reports.stamps``); otherwise its context is built from
+queries, hashed together with the site key (templates + code), and the page is rendered and written
+only when that hash differs from the previous build's. Raw JSON downloads are written once per
+snapshot (append-only) and media once per content hash. The overview, method and list pages are
+always rebuilt (a few queries). Writes run on two threads beside rendering.
 
 No path of the machine that built the site, and no clock reading, enters any output file.
 """

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hashlib
 from pathlib import Path
-from typing import Any
 
 import jinja2
 
@@ -56,6 +55,3 @@ def site_key() -> str:
         digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
     return digest.hexdigest()
 
-
-def render(env: jinja2.Environment, template: str, context: dict[str, Any]) -> bytes:
-    return env.get_template(template).render(**context).encode("utf-8")
