@@ -118,7 +118,22 @@ def index_context(conn: Connection, tone_summary: dict[str, Any] | None, has_cas
                   "counts": ", ".join(f"{k} {v}" for k, v in sorted(orjson.loads(r["counts"] or "{}").items())
                                       if isinstance(v, int))} for r in runs],
         "incomplete": [{"source": s, "reason": reason} for s, reason in incomplete],
+        "coverage_gaps": _coverage_gaps(conn),
     }
+
+
+def _coverage_gaps(conn: Connection) -> list[str]:
+    """Every recorded gap (missed schedule slots, rate-limited or failing sources, time ranges with no
+    complete capture, interrupted runs), judged at the archive's own clock so the page stays a pure
+    function of the archive."""
+    from archiver.ops.coverage import archive_clock, coverage_report
+
+    engine = conn.engine
+    now = archive_clock(engine)
+    if now is None:
+        return []
+    report = coverage_report(engine, now=now)
+    return [] if report.ok else report.lines()
 
 
 def tone_summary(tones: dict[int, Any]) -> dict[str, Any]:
