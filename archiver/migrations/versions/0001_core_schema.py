@@ -1,16 +1,14 @@
 """core schema
 
 Revision ID: 0001
-Revises: 
+Revises: (none)
 Create Date: 2026-11-27
 """
 
 from __future__ import annotations
 
 import sqlalchemy as sa
-
 from alembic import op
-
 
 revision = '0001'
 down_revision = None
