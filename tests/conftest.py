@@ -102,3 +102,43 @@ def sqlite_archive(tmp_path: Path) -> Iterator[Archive]:
         yield handle
     finally:
         handle.close()
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _no_network() -> Iterator[None]:
+    """Refuse any socket connection from the test process that does not go to this machine, so a
+    test can never reach the real X or Bluesky (the sandbox on 127.0.0.1 is the only platform)."""
+    import ipaddress
+    import socket
+
+    real_connect = socket.socket.connect
+    real_connect_ex = socket.socket.connect_ex
+
+    def allowed(address: Any) -> bool:
+        if not isinstance(address, tuple):
+            return True  # unix sockets
+        host = str(address[0])
+        if host == "localhost":
+            return True
+        try:
+            return ipaddress.ip_address(host.split("%")[0]).is_loopback
+        except ValueError:
+            return False
+
+    def guarded_connect(self: socket.socket, address: Any) -> None:
+        if not allowed(address):
+            raise OSError(f"tests must not use the network: connection to {address!r} refused")
+        real_connect(self, address)
+
+    def guarded_connect_ex(self: socket.socket, address: Any) -> int:
+        if not allowed(address):
+            raise OSError(f"tests must not use the network: connection to {address!r} refused")
+        return real_connect_ex(self, address)
+
+    socket.socket.connect = guarded_connect  # type: ignore[method-assign]
+    socket.socket.connect_ex = guarded_connect_ex  # type: ignore[method-assign]
+    try:
+        yield
+    finally:
+        socket.socket.connect = real_connect  # type: ignore[method-assign]
+        socket.socket.connect_ex = real_connect_ex  # type: ignore[method-assign]
