@@ -375,6 +375,7 @@ class Store:
             existing.update(fresh)
         handle_rows = []
         updates = []
+        only_seen: list[int] = []
         for key, record in records.items():
             account_id, handle, tracked, last_seen = existing[key]
             newest = last_seen is None or seen_at >= last_seen
@@ -384,14 +385,19 @@ class Store:
                 result.renames += 1
             new_tracked = tracked or record.tracked
             new_seen = max(seen_at, last_seen) if last_seen else seen_at
-            if (new_handle, new_tracked, new_seen) != (handle, tracked, last_seen):
+            if (new_handle, new_tracked) != (handle, tracked):
                 updates.append({"id": account_id, "handle": new_handle, "tracked": new_tracked,
                                 "last_seen_at": new_seen})
+            elif new_seen != last_seen:
+                only_seen.append(account_id)  # the common case: one statement for the whole page
             if record.handle and (key in missing or record.handle != handle or not newest):
                 handle_rows.append({"account_id": account_id, "handle": record.handle, "seen_at": seen_at,
                                     "previous": handle if renamed else None, "previous_seen": last_seen,
                                     "known_account": key not in missing})
         Bulk(conn).update(T_ACCOUNT, updates)
+        for chunk in _chunks(only_seen):
+            conn.execute(update(T_ACCOUNT).where(T_ACCOUNT.c.id.in_(chunk), T_ACCOUNT.c.last_seen_at < seen_at)
+                         .values(last_seen_at=seen_at))
         if handle_rows:
             self._record_handles(conn, handle_rows)
         return {k: v[0] for k, v in existing.items()}
