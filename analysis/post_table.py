@@ -47,6 +47,22 @@ class PostTable:
     def __len__(self) -> int:
         return len(self.ids)
 
+    def add_row(self, post_id: int, platform: int, kind: int, account: int, created: float, *,
+                reposted: int = NONE, quoted: int = NONE, replied: int = NONE, via: int = NONE,
+                thread_root: int = NONE) -> None:
+        """Append one post (references are row numbers, NONE or MISSING): for tests and benchmarks
+        that build a table without an archive."""
+        self.ids.append(post_id)
+        self.platform.append(platform)
+        self.kind.append(kind)
+        self.account.append(account)
+        self.created.append(created)
+        self.reposted.append(reposted)
+        self.quoted.append(quoted)
+        self.replied.append(replied)
+        self.via.append(via)
+        self.thread_root.append(thread_root)
+
     def platform_code(self, name: str) -> int:
         try:
             return self.platforms.index(name)  # a handful of platforms: a list is the fastest map

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import orjson
-from sqlalchemy import Table, and_, insert, or_, select, tuple_, update
+from sqlalchemy import Table, and_, insert, select, tuple_, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
@@ -681,17 +681,6 @@ def _select_posts(conn: Connection, keys: Sequence[tuple[str, str]]) -> dict[tup
     return found
 
 
-def _snapshot_ids(conn: Connection, keys: list[tuple[int, int]]) -> list[int]:
-    """Ids of the snapshots just written, in the order of ``keys`` ((post_id, version) pairs)."""
-    found: dict[tuple[int, int], int] = {}
-    for chunk in _chunks(keys):
-        rows = conn.execute(select(T_SNAPSHOT.c.post_id, T_SNAPSHOT.c.version, T_SNAPSHOT.c.id)
-                            .where(tuple_(T_SNAPSHOT.c.post_id, T_SNAPSHOT.c.version).in_(chunk)))
-        for post_id, version, snapshot_id in rows:
-            found[(post_id, version)] = snapshot_id
-    return [found[key] for key in keys]
-
-
 def _unique_posts(posts: list[PostRecord]) -> list[PostRecord]:
     """A page may carry the same post twice (X ``data`` and ``includes``); the first one wins."""
     seen: set[tuple[str, str]] = set()
@@ -738,4 +727,4 @@ def _retryable(exc: Exception) -> bool:
     return any(s in text for s in ("deadlock", "could not serialize", "database is locked", "busy"))
 
 
-__all__ = ["Store", "PageResult", "json_text", "insert_ignoring_conflicts", "or_"]
+__all__ = ["Store", "PageResult", "json_text", "insert_ignoring_conflicts"]

@@ -65,7 +65,7 @@ def generate(reshares: int, cascades: int, seed: int) -> tuple[PostTable, dict[i
         platform = x if rng.random() < 0.5 else bsky
         root = len(table)
         t0 = 1.7e9 + rng.random() * 3e7
-        _append(table, root + 1, platform, post, rng.randint(1, TRACKED), t0, NONE, NONE, NONE, NONE)
+        table.add_row(root + 1, platform, post, rng.randint(1, TRACKED), t0)
         content = [root]  # per node: the post a reshare of it names (a repost names its subject)
         for i in range(size):
             local = len(content)
@@ -80,29 +80,16 @@ def generate(reshares: int, cascades: int, seed: int) -> tuple[PostTable, dict[i
             if kind == repost:
                 via = parent_row if (platform == bsky and table.kind[parent_row] == repost
                                      and rng.random() < 0.5) else NONE
-                _append(table, row + 1, platform, kind, account, created, named, NONE, NONE, via)
+                table.add_row(row + 1, platform, kind, account, created, reposted=named, via=via)
                 content.append(named)
             else:
-                _append(table, row + 1, platform, kind, account, created, NONE,
-                        named if kind == quote else NONE, named if kind == reply else NONE, NONE)
+                table.add_row(row + 1, platform, kind, account, created,
+                              quoted=named if kind == quote else NONE, replied=named if kind == reply else NONE)
                 content.append(row)
     follows = {a: {rng.randint(1, ACCOUNTS) for _ in range(FOLLOWS_EACH)}
                for a in rng.sample(range(1, ACCOUNTS + 1), FOLLOWERS_WITH_LISTS)}
     return table, follows
 
-
-def _append(table: PostTable, post_id: int, platform: int, kind: int, account: int, created: float,
-            reposted: int, quoted: int, replied: int, via: int) -> None:
-    table.ids.append(post_id)
-    table.platform.append(platform)
-    table.kind.append(kind)
-    table.account.append(account)
-    table.created.append(created)
-    table.reposted.append(reposted)
-    table.quoted.append(quoted)
-    table.replied.append(replied)
-    table.via.append(via)
-    table.thread_root.append(NONE)
 
 
 def peak_rss_mb() -> float:

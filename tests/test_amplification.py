@@ -89,16 +89,8 @@ def test_pure_function_leaves_out_untracked_self_and_missing() -> None:
         (6, "quote", 2, 300.0, NONE, 0, NONE),      # 2 quotes 1
     ]
     for post_id, kind, account, created, reposted, quoted, replied in rows:
-        table.ids.append(post_id)
-        table.platform.append(x)
-        table.kind.append(KIND_CODES[kind])
-        table.account.append(account)
-        table.created.append(created)
-        table.reposted.append(reposted)
-        table.quoted.append(quoted)
-        table.replied.append(replied)
-        table.via.append(NONE)
-        table.thread_root.append(NONE)
+        table.add_row(post_id, x, KIND_CODES[kind], account, created, reposted=reposted, quoted=quoted,
+                      replied=replied)
     result = {(r.source_account_id, r.target_account_id, r.kind): r for r in amplification(table)}
     assert set(result) == {(2, 1, "repost"), (2, 1, "quote")}
     assert (result[(2, 1, "repost")].count, result[(2, 1, "repost")].median_latency_s) == (1, 60.0)

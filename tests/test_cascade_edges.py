@@ -26,16 +26,14 @@ def archives(draw: st.DrawFn) -> tuple[PostTable, dict[int, set[int]]]:
     code = table.platform_code("x")
     for row in range(n):
         kind = draw(st.sampled_from(list(KIND_CODES.values())))
-        table.ids.append(row + 1)
-        table.platform.append(code)
-        table.kind.append(kind)
-        table.account.append(draw(st.integers(min_value=1, max_value=6)))
-        table.created.append(float(draw(st.integers(min_value=0, max_value=20))))
-        table.reposted.append(draw(ref) if kind == REPOST else NONE)
-        table.quoted.append(draw(ref) if kind == QUOTE else NONE)
-        table.replied.append(draw(ref) if kind == REPLY else NONE)
-        table.via.append(draw(ref) if kind == REPOST else NONE)
-        table.thread_root.append(draw(ref) if kind == REPLY else NONE)
+        account = draw(st.integers(min_value=1, max_value=6))
+        created = float(draw(st.integers(min_value=0, max_value=20)))
+        table.add_row(row + 1, code, kind, account, created,
+                      reposted=draw(ref) if kind == REPOST else NONE,
+                      quoted=draw(ref) if kind == QUOTE else NONE,
+                      replied=draw(ref) if kind == REPLY else NONE,
+                      via=draw(ref) if kind == REPOST else NONE,
+                      thread_root=draw(ref) if kind == REPLY else NONE)
     follows = draw(st.dictionaries(st.integers(min_value=1, max_value=6),
                                    st.sets(st.integers(min_value=1, max_value=6), max_size=4), max_size=6))
     return table, follows
@@ -97,14 +95,8 @@ def test_inference_prefers_the_most_recent_followed_resharer() -> None:
     for row, (kind, account, created) in enumerate(
             [("post", 1, 0.0), ("repost", 2, 1.0), ("repost", 3, 2.0), ("repost", 4, 3.0), ("repost", 5, 4.0),
              ("repost", 9, 3.0)]):
-        table.ids.append(row + 1)
-        table.platform.append(code)
-        table.kind.append(KIND_CODES[kind])
-        table.account.append(account)
-        table.created.append(created)
-        table.reposted.append(0 if kind == "repost" else NONE)
-        for column in ("quoted", "replied", "via", "thread_root"):
-            getattr(table, column).append(NONE)
+        table.add_row(row + 1, code, KIND_CODES[kind], account, created,
+                      reposted=0 if kind == "repost" else NONE)
     follows = {9: {2, 3, 4}, 5: {7}}
     edges = compute(table, follows).edges
     assert list(edges.parent) == [NONE, 0, 0, 0, 0, 2]  # account 4's repost is not *earlier* (same second)
