@@ -115,15 +115,15 @@ class Snapshot(SQLModel, table=True):
     __tablename__ = "snapshot"
     __table_args__ = (UniqueConstraint("post_id", "version", name="uq_snapshot_post_version"),)
     id: int | None = Field(default=None, primary_key=True)
-    post_id: int = Field(foreign_key="post.id", index=True)
+    post_id: int = Field(foreign_key="post.id")  # indexed by uq_snapshot_post_version
     version: int
-    capture_id: int = Field(foreign_key="capture.id", index=True)
+    capture_id: int = Field(foreign_key="capture.id")
     run_id: int | None = Field(default=None, foreign_key="run.id")
     captured_at: datetime
     raw: str = Field(sa_column=Column(Text, nullable=False))
     raw_sha256: str
     content: str = Field(sa_column=Column(Text, nullable=False))
-    content_sha256: str = Field(index=True)
+    content_sha256: str  # not indexed: a random key costs every insert (migration 0007)
     content_id: str | None = None
     text: str = Field(sa_column=Column(Text, nullable=False))
     lang: str | None = None
