@@ -1,114 +1,125 @@
-"""Precompiled executemany for the ingest hot path.
+"""Statements for the ingest hot path, handed straight to the DBAPI.
 
-Why not plain SQLAlchemy Core here: at 20k+ posts/s, Core's per-row parameter processing (type
-processors, named-to-positional conversion) costs more than SQLite's own insert. These helpers
-compile each statement once per dialect with SQLAlchemy, convert values to what the driver stores
-(the same text format SQLAlchemy's SQLite DateTime uses, booleans as integers), and hand tuples
-straight to the DBAPI ``executemany``. Everything outside the hot path uses Core as usual.
+Why not SQLAlchemy Core here: at 20k+ posts/s its per-statement work (compiling expanding IN
+lists, result-row processing) and per-row parameter processing cost more than SQLite's own
+inserts. These helpers write the few plain statements the store repeats on every page by hand,
+from the same ``Table`` objects, and convert values to exactly what SQLAlchemy would have
+stored: on SQLite datetimes become the text its DateTime type writes and booleans integers; on
+PostgreSQL the driver takes both as they are. Everything outside the hot path uses Core.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Table, insert, select, text
+from sqlalchemy import Table
 from sqlalchemy.engine import Connection
 
-_SQLITE_DATETIME = "%Y-%m-%d %H:%M:%S.%f"
+_SQL_CACHE: dict[tuple[str, str, str, tuple[str, ...], int], str] = {}
 
 
-def _sqlite_value(value: Any) -> Any:
-    if isinstance(value, datetime):
-        if value.tzinfo is not None:
-            value = value.astimezone(UTC).replace(tzinfo=None)
-        return value.isoformat(" ", "microseconds")  # == strftime(_SQLITE_DATETIME), several times faster
-    if isinstance(value, bool):
-        return int(value)
-    return value
-
-
-_CACHE: dict[tuple[str, str, str, tuple[str, ...]], tuple[str, tuple[str, ...]]] = {}
+def sqlite_datetime(value: datetime) -> str:
+    """SQLAlchemy's SQLite DateTime text (``YYYY-MM-DD HH:MM:SS.ffffff``, UTC, no offset)."""
+    if value.tzinfo is not None:
+        value = value.astimezone(UTC).replace(tzinfo=None)
+    return value.isoformat(" ", "microseconds")  # == strftime("%Y-%m-%d %H:%M:%S.%f"), several times faster
 
 
 class Bulk:
-    """Executemany on one connection; compiled statements are cached per dialect for the process."""
+    """Hand-written statements on one connection, for one transaction."""
 
     def __init__(self, conn: Connection) -> None:
-        self.sqlite = conn.dialect.name == "sqlite"
         self.conn = conn
+        self.sqlite = conn.dialect.name == "sqlite"
+        self._marker = "?" if self.sqlite else "%s"
+        self._when: dict[datetime, str] = {}  # a page repeats the same capture time in every row
 
-    def _compiled(
-        self, kind: str, table: Table, columns: tuple[str, ...], key: str = "id"
-    ) -> tuple[str, tuple[str, ...]]:
-        cache_key = (self.conn.dialect.name, kind, table.name, columns)
-        hit = _CACHE.get(cache_key)
-        if hit is not None:
-            return hit
+    # ---- values -----------------------------------------------------------------------
+    def when(self, value: datetime | None) -> Any:
+        """A datetime as this database stores it (aware UTC in; text on SQLite)."""
+        if value is None or not self.sqlite:
+            return value
+        hit = self._when.get(value)
+        if hit is None:
+            hit = self._when[value] = sqlite_datetime(value)
+        return hit
+
+    def flag(self, value: bool | None) -> Any:
+        return int(value) if value is not None and self.sqlite else value
+
+    def read_when(self, value: Any) -> datetime | None:
+        """A datetime column as read back: aware UTC on both databases."""
+        if value is None or isinstance(value, datetime):
+            return value.astimezone(UTC) if value is not None and value.tzinfo is not None else value
+        return datetime.fromisoformat(value).replace(tzinfo=UTC)
+
+    # ---- statements -------------------------------------------------------------------
+    def _sql(self, kind: str, table: Table, columns: tuple[str, ...], size: int = 0) -> str:
+        key = (self.conn.dialect.name, kind, table.name, columns, size)
+        sql = _SQL_CACHE.get(key)
+        if sql is None:
+            sql = _SQL_CACHE[key] = self._build(kind, table, columns, size)
+        return sql
+
+    def _build(self, kind: str, table: Table, columns: tuple[str, ...], size: int) -> str:
+        for name in columns:
+            table.c[name]  # noqa: B018 - a KeyError here names a typo before any SQL runs
+        mark = self._marker
         if kind == "insert":
-            compiled = insert(table).compile(dialect=self.conn.dialect, column_keys=list(columns),
-                                             for_executemany=True)
-        else:
-            from sqlalchemy import bindparam, update
+            return (f"INSERT INTO {table.name} ({', '.join(columns)}) "
+                    f"VALUES ({', '.join([mark] * len(columns))})")
+        if kind == "update":
+            *values, key = columns
+            return f"UPDATE {table.name} SET {', '.join(f'{c} = {mark}' for c in values)} WHERE {key} = {mark}"
+        # select: columns = (*selected, equal_column, in_column); sorted so that writers lock rows in one order
+        *selected, equal, within = columns
+        members = f"IN ({', '.join([mark] * size)})" if self.sqlite else f"= ANY({mark})"
+        lock = "" if self.sqlite else " FOR UPDATE"
+        return (f"SELECT {', '.join(selected)} FROM {table.name} WHERE {equal} = {mark} AND {within} {members} "
+                f"ORDER BY {within}{lock}")
 
-            stmt = update(table).where(table.c[key] == bindparam(f"k_{key}")).values(
-                {c: bindparam(f"v_{c}") for c in columns})
-            compiled = stmt.compile(dialect=self.conn.dialect, for_executemany=True)
-        order = tuple(compiled.positiontup or ()) if self.sqlite else ()
-        result = (str(compiled), order)
-        _CACHE[cache_key] = result
-        return result
+    def insert(self, table: Table, columns: tuple[str, ...], rows: Sequence[tuple[Any, ...]]) -> None:
+        """INSERT every row (tuples in ``columns`` order, values already converted)."""
+        if rows:
+            self.conn.exec_driver_sql(self._sql("insert", table, columns), list(rows))
 
-    def insert(self, table: Table, rows: list[dict[str, Any]]) -> None:
-        """INSERT every row (all rows have the same keys)."""
-        if not rows:
-            return
-        columns = tuple(rows[0])
-        sql, order = self._compiled("insert", table, columns)
-        if self.sqlite:
-            # every column with a default must be given explicitly: the compiled statement binds it
-            params: Any = self._sqlite_rows(table, order, rows)
-        else:
-            params = rows
-        self.conn.exec_driver_sql(sql, params)
+    def update(self, table: Table, columns: tuple[str, ...], rows: Sequence[tuple[Any, ...]]) -> None:
+        """UPDATE table SET columns[:-1] WHERE columns[-1] = value, for every row."""
+        if rows:
+            self.conn.exec_driver_sql(self._sql("update", table, columns), list(rows))
 
-    @staticmethod
-    def _sqlite_rows(
-        table: Table, names: tuple[str, ...], rows: list[dict[str, Any]], strip: int = 0
-    ) -> list[Any]:
-        """Tuples in ``names`` order; only datetime and boolean columns pay for a conversion."""
-        from sqlalchemy import Boolean, DateTime
+    def raise_to(self, table: Table, column: str, value: datetime, ids: Sequence[int], chunk: int = 400) -> None:
+        """SET ``column`` = value on the rows ``ids`` where it is older (a last-seen time moving on)."""
+        ordered = sorted(set(ids))
+        mark = self._marker
+        for start in range(0, len(ordered), chunk):
+            part = ordered[start:start + chunk]
+            members = f"IN ({', '.join([mark] * len(part))})" if self.sqlite else f"= ANY({mark})"
+            sql = f"UPDATE {table.name} SET {column} = {mark} WHERE {column} < {mark} AND id {members}"
+            tail: tuple[Any, ...] = tuple(part) if self.sqlite else (part,)
+            self.conn.exec_driver_sql(sql, (self.when(value), self.when(value), *tail))
 
-        def needs(name: str) -> bool:
-            column_type = table.c[name[strip:]].type
-            return isinstance(column_type, (DateTime, Boolean)) or isinstance(
-                getattr(column_type, "impl", None), (DateTime, Boolean))
-
-        plan = [(name[strip:], needs(name)) for name in names]
-        memo: dict[Any, Any] = {}  # a page repeats the same capture time in every row
-
-        def convert(value: Any) -> Any:
-            hit = memo.get(value)
-            if hit is None:
-                hit = memo[value] = _sqlite_value(value)
-            return hit
-
-        if not any(flag for _, flag in plan):
-            return [tuple(row[n] for n, _ in plan) for row in rows]
-        return [tuple(convert(row[n]) if flag and row[n] is not None else row[n] for n, flag in plan)
-                for row in rows]
-
-    def update(self, table: Table, rows: list[dict[str, Any]], key: str = "id") -> None:
-        """UPDATE table SET <other keys> WHERE key = row[key], for every row."""
-        if not rows:
-            return
-        columns = tuple(c for c in rows[0] if c != key)
-        sql, order = self._compiled("update", table, columns, key)
-        if self.sqlite:
-            params: Any = self._sqlite_rows(table, order, rows, strip=2)
-        else:
-            params = [{f"k_{key}": row[key], **{f"v_{c}": row[c] for c in columns}} for row in rows]
-        self.conn.exec_driver_sql(sql, params)
+    def select_in(
+        self, table: Table, selected: tuple[str, ...], equal: tuple[str, Any], within: tuple[str, Sequence[Any]],
+        chunk: int = 400,
+    ) -> list[tuple[Any, ...]]:
+        """Rows with ``equal`` column == value and ``within`` column in the values, locked FOR UPDATE
+        on PostgreSQL (SQLite's writer already holds the database lock)."""
+        values = sorted(set(within[1]))
+        columns = (*selected, equal[0], within[0])
+        found: list[tuple[Any, ...]] = []
+        for start in range(0, len(values), chunk):
+            part = values[start:start + chunk]
+            if self.sqlite:
+                params: Any = (equal[1], *part)
+                sql = self._sql("select", table, columns, len(part))
+            else:
+                params = (equal[1], part)
+                sql = self._sql("select", table, columns)
+            found.extend(tuple(row) for row in self.conn.exec_driver_sql(sql, params))
+        return found
 
     def allocate_ids(self, table: Table, count: int) -> list[int]:
         """``count`` fresh primary keys, safe under concurrency: on SQLite the caller holds the write
@@ -116,10 +127,9 @@ class Bulk:
         if count == 0:
             return []
         if self.sqlite:
-            start = int(self.conn.execute(select(text(f"COALESCE(MAX(id), 0) FROM {table.name}"))).scalar() or 0)
+            start = int(self.conn.exec_driver_sql(f"SELECT COALESCE(MAX(id), 0) FROM {table.name}").scalar() or 0)
             return list(range(start + 1, start + 1 + count))
-        rows = self.conn.execute(
-            text(f"SELECT nextval(pg_get_serial_sequence('{table.name}', 'id')) FROM generate_series(1, :n)"),
-            {"n": count},
+        rows = self.conn.exec_driver_sql(
+            f"SELECT nextval(pg_get_serial_sequence('{table.name}', 'id')) FROM generate_series(1, %s)", (count,)
         ).scalars().all()
         return [int(r) for r in rows]

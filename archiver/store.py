@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import orjson
-from sqlalchemy import Table, and_, insert, select, tuple_, update
+from sqlalchemy import Table, and_, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
@@ -306,14 +306,15 @@ class Store:
         media: dict[tuple[str, str | None], _MediaOutcome],
     ) -> PageResult:
         result = PageResult()
+        bulk = Bulk(conn)
         capture_id = self._insert_capture(conn, page, run_id)
         fetched_at = to_db(page.capture.fetched_at)
 
         posts = _unique_posts(page.posts)
-        account_ids = self._upsert_accounts(conn, page, posts, fetched_at, result)
+        account_ids = self._upsert_accounts(bulk, page, posts, fetched_at, result)
         self._store_media_rows(conn, media, run_id, fetched_at, result)
         if posts:
-            self._write_posts(conn, posts, account_ids, capture_id, run_id, fetched_at, media, result)
+            self._write_posts(bulk, posts, account_ids, capture_id, run_id, fetched_at, media, result)
         if page.statuses:
             self._apply_statuses(conn, page, capture_id, run_id, fetched_at, result)
         if page.follows:
@@ -347,7 +348,7 @@ class Store:
         return int(row[0])
 
     def _upsert_accounts(
-        self, conn: Connection, page: Page, posts: list[PostRecord], seen_at: datetime, result: PageResult
+        self, bulk: Bulk, page: Page, posts: list[PostRecord], seen_at: datetime, result: PageResult
     ) -> dict[tuple[str, str], int]:
         records: dict[tuple[str, str], AccountRecord] = {}
         for record in [*(p.author for p in posts), *page.accounts]:
@@ -362,7 +363,8 @@ class Store:
                 previous.display_name = record.display_name or previous.display_name
         if not records:
             return {}
-        existing = self._select_accounts(conn, list(records))
+        conn = bulk.conn
+        existing = self._select_accounts(bulk, list(records))
         missing = [k for k in records if k not in existing]
         if missing:
             conn.execute(
@@ -371,7 +373,7 @@ class Store:
                   "display_name": records[k].display_name, "tracked": records[k].tracked,
                   "first_seen_at": seen_at, "last_seen_at": seen_at} for k in missing],
             )
-            fresh = self._select_accounts(conn, missing)
+            fresh = self._select_accounts(bulk, missing)
             existing.update(fresh)
         handle_rows = []
         updates = []
@@ -386,18 +388,15 @@ class Store:
             new_tracked = tracked or record.tracked
             new_seen = max(seen_at, last_seen) if last_seen else seen_at
             if (new_handle, new_tracked) != (handle, tracked):
-                updates.append({"id": account_id, "handle": new_handle, "tracked": new_tracked,
-                                "last_seen_at": new_seen})
+                updates.append((new_handle, bulk.flag(new_tracked), bulk.when(new_seen), account_id))
             elif new_seen != last_seen:
                 only_seen.append(account_id)  # the common case: one statement for the whole page
             if record.handle and (key in missing or record.handle != handle or not newest):
                 handle_rows.append({"account_id": account_id, "handle": record.handle, "seen_at": seen_at,
                                     "previous": handle if renamed else None, "previous_seen": last_seen,
                                     "known_account": key not in missing})
-        Bulk(conn).update(T_ACCOUNT, updates)
-        for chunk in _chunks(only_seen):
-            conn.execute(update(T_ACCOUNT).where(T_ACCOUNT.c.id.in_(chunk), T_ACCOUNT.c.last_seen_at < seen_at)
-                         .values(last_seen_at=seen_at))
+        bulk.update(T_ACCOUNT, ("handle", "tracked", "last_seen_at", "id"), updates)
+        bulk.raise_to(T_ACCOUNT, "last_seen_at", seen_at, only_seen)
         if handle_rows:
             self._record_handles(conn, handle_rows)
         return {k: v[0] for k, v in existing.items()}
@@ -427,22 +426,21 @@ class Store:
 
     @staticmethod
     def _select_accounts(
-        conn: Connection, keys: list[tuple[str, str]]
+        bulk: Bulk, keys: list[tuple[str, str]]
     ) -> dict[tuple[str, str], tuple[int, str | None, bool, datetime | None]]:
+        """Accounts by (platform, platform id). Locked FOR UPDATE on PostgreSQL (SQLite's writer
+        already holds the database lock): the rows are rewritten from what is read here, so a
+        concurrent writer must wait, not be overwritten by a stale view (a rename rolled back).
+        Sorted, so writers lock in one order."""
         found: dict[tuple[str, str], tuple[int, str | None, bool, datetime | None]] = {}
-        for chunk in _chunks(sorted(keys)):
-            # FOR UPDATE (PostgreSQL; SQLite's writer already holds the database lock): the rows are
-            # rewritten from what is read here, so a concurrent writer must wait, not be overwritten
-            # by a stale view (a rename rolled back). Sorted, so writers lock in one order.
-            rows = conn.execute(
-                select(T_ACCOUNT.c.platform, T_ACCOUNT.c.platform_id, T_ACCOUNT.c.id, T_ACCOUNT.c.handle,
-                       T_ACCOUNT.c.tracked, T_ACCOUNT.c.last_seen_at)
-                .where(tuple_(T_ACCOUNT.c.platform, T_ACCOUNT.c.platform_id).in_(chunk))
-                .order_by(T_ACCOUNT.c.platform, T_ACCOUNT.c.platform_id)
-                .with_for_update()
-            )
-            for platform, platform_id, account_id, handle, tracked, last_seen in rows:
-                found[(platform, platform_id)] = (account_id, handle, bool(tracked), last_seen)
+        by_platform: dict[str, list[str]] = {}
+        for platform, platform_id in keys:
+            by_platform.setdefault(platform, []).append(platform_id)
+        for platform, ids in sorted(by_platform.items()):
+            rows = bulk.select_in(T_ACCOUNT, ("platform_id", "id", "handle", "tracked", "last_seen_at"),
+                                  ("platform", platform), ("platform_id", ids))
+            for platform_id, account_id, handle, tracked, last_seen in rows:
+                found[(platform, platform_id)] = (account_id, handle, bool(tracked), bulk.read_when(last_seen))
         return found
 
     def _store_media_rows(
@@ -472,7 +470,7 @@ class Store:
 
     def _write_posts(
         self,
-        conn: Connection,
+        bulk: Bulk,
         posts: list[PostRecord],
         account_ids: dict[tuple[str, str], int],
         capture_id: int,
@@ -486,25 +484,26 @@ class Store:
         Primary keys for new posts and snapshots are allocated up front (``Bulk.allocate_ids``), so
         a new post is written once with its final state and no ids need reading back. A post that
         another collector inserted meanwhile makes the INSERT fail on the unique key; ``ingest``
-        then retries the page, which finds that post."""
-        bulk = Bulk(conn)
-        existing = _select_posts(conn, [(p.platform, p.platform_id) for p in posts])
+        then retries the page, which finds that post. Rows are built as tuples in the column
+        order of ``_POST_COLUMNS`` and friends: at 20k posts/s a dict per row is measurable."""
+        conn = bulk.conn
+        when = bulk.when
+        existing = _select_posts(bulk, [(p.platform, p.platform_id) for p in posts])
         fresh = [p for p in posts if (p.platform, p.platform_id) not in existing]
-        fresh_keys = set()
+        fresh_ids: set[int] = set()
         for post, post_id in zip(fresh, bulk.allocate_ids(T_POST, len(fresh)), strict=True):
             existing[(post.platform, post.platform_id)] = _PostState(post_id, "live", None, None, None, 0, None)
-            fresh_keys.add((post.platform, post.platform_id))
+            fresh_ids.add(post_id)
         result.new_posts += len(fresh)
 
-        older_hashes = self._older_hashes(conn, posts, existing, fetched_at)
-        snapshot_rows: list[dict[str, Any]] = []
-        pending: list[tuple[PostRecord, _PostState, datetime, str, list[str | None]]] = []
+        older_hashes = self._older_hashes(bulk, posts, existing, fetched_at)
+        pending: list[tuple[PostRecord, _PostState, datetime, bytes, str, list[str | None]]] = []
         sighting_for: list[tuple[_PostState, PostRecord, datetime, int | None]] = []
         touched: dict[int, _PostState] = {}
         for post in posts:
             state = existing[(post.platform, post.platform_id)]
             seen_at = to_db(post.captured_at) if post.captured_at else fetched_at
-            hashes = [media[(m.ref, m.url)].sha256 for m in post.media]
+            hashes = [media[(m.ref, m.url)].sha256 for m in post.media] if post.media else []
             content = canonical_content(normalized_content(post, hashes))
             digest = sha256_hex(content)
             is_newest = state.last_seen_at is None or seen_at >= state.last_seen_at or state.versions == 0
@@ -520,31 +519,20 @@ class Store:
                     touched[state.id] = state
                 continue
             state.versions += 1
-            snapshot_rows.append({
-                "post_id": state.id,
-                "version": state.versions,
-                "capture_id": capture_id,
-                "run_id": run_id,
-                "captured_at": seen_at,
-                "raw": post.raw.decode("utf-8"),
-                "raw_sha256": sha256_hex(post.raw),
-                "content": content.decode("utf-8"),
-                "content_sha256": digest,
-                "content_id": post.content_id,
-                "text": post.text,
-                "lang": post.lang,
-                "platform_cid": post.platform_cid,
-                "cid_verified": post.cid_verified,
-            })
             if state.versions > 1:
                 result.edits += 1
-            pending.append((post, state, seen_at, digest, hashes))
+            pending.append((post, state, seen_at, content, digest, hashes))
 
+        snapshot_rows = []
         media_rows = []
-        for row, snapshot_id, (post, state, seen_at, digest, hashes) in zip(
-            snapshot_rows, bulk.allocate_ids(T_SNAPSHOT, len(snapshot_rows)), pending, strict=True
+        for snapshot_id, (post, state, seen_at, content, digest, hashes) in zip(
+            bulk.allocate_ids(T_SNAPSHOT, len(pending)), pending, strict=True
         ):
-            row["id"] = snapshot_id
+            snapshot_rows.append((
+                snapshot_id, state.id, state.versions, capture_id, run_id, when(seen_at),
+                post.raw.decode("utf-8"), sha256_hex(post.raw), content.decode("utf-8"), digest,
+                post.content_id, post.text, post.lang, post.platform_cid, bulk.flag(post.cid_verified),
+            ))
             sighting_for.append((state, post, seen_at, snapshot_id))
             if state.last_seen_at is None or seen_at >= state.last_seen_at or state.versions == 1:
                 state.snapshot_id = snapshot_id
@@ -552,38 +540,40 @@ class Store:
                 state.last_seen_at = seen_at
             touched[state.id] = state
             for position, (ref, sha) in enumerate(zip(post.media, hashes, strict=True)):
-                media_rows.append({"snapshot_id": snapshot_id, "position": position, "media_ref": ref.ref,
-                                   "source_url": ref.url, "media_sha256": sha, "alt": ref.alt})
+                media_rows.append((snapshot_id, position, ref.ref, ref.url, sha, ref.alt))
         result.new_snapshots += len(snapshot_rows)
 
-        bulk.insert(T_POST, [
-            _post_row(p, account_ids[(p.author.platform, p.author.platform_id)], fetched_at,
-                      existing[(p.platform, p.platform_id)])
-            for p in fresh
-        ])
-        bulk.insert(T_SNAPSHOT, snapshot_rows)
-        bulk.insert(T_SNAPSHOT_MEDIA, media_rows)
+        post_rows = []
+        for post in fresh:
+            state = existing[(post.platform, post.platform_id)]
+            first_seen = to_db(post.captured_at) if post.captured_at else fetched_at
+            post_rows.append((
+                state.id, post.platform, post.platform_id, post.url,
+                account_ids[(post.author.platform, post.author.platform_id)], post.kind,
+                post.reposted_id, post.quoted_id, post.replied_to_id, post.thread_root_id, post.via_id,
+                when(to_db(post.created_at)), "live", when(first_seen), when(state.last_seen_at or first_seen),
+                state.snapshot_id, state.content_sha256, state.versions,
+            ))
+        bulk.insert(T_POST, _POST_COLUMNS, post_rows)
+        bulk.insert(T_SNAPSHOT, _SNAPSHOT_COLUMNS, snapshot_rows)
+        bulk.insert(T_SNAPSHOT_MEDIA, _SNAPSHOT_MEDIA_COLUMNS, media_rows)
 
         sightings = []
         revived = []
         for state, post, seen_at, seen_snapshot in sighting_for:
             metrics = post.metrics
-            sightings.append({
-                "post_id": state.id, "snapshot_id": seen_snapshot, "run_id": run_id,
-                "capture_id": capture_id, "seen_at": seen_at, "status": "live",
-                "like_count": metrics.get("like_count"), "repost_count": metrics.get("repost_count"),
-                "reply_count": metrics.get("reply_count"), "quote_count": metrics.get("quote_count"),
-                "metrics": json_text(metrics),
-            })
+            sightings.append((
+                state.id, seen_snapshot, run_id, capture_id, when(seen_at), "live",
+                metrics.get("like_count"), metrics.get("repost_count"), metrics.get("reply_count"),
+                metrics.get("quote_count"), json_text(metrics),
+            ))
             if state.status != "live" and (state.status_changed_at is None or seen_at > state.status_changed_at):
                 revived.append((state, seen_at))
-        bulk.insert(T_SIGHTING, sightings)
+        bulk.insert(T_SIGHTING, _SIGHTING_COLUMNS, sightings)
         result.sightings += len(sightings)
 
-        fresh_ids = {existing[k].id for k in fresh_keys}
-        bulk.update(T_POST, [
-            {"id": s.id, "last_seen_at": s.last_seen_at, "current_snapshot_id": s.snapshot_id,
-             "current_content_sha256": s.content_sha256, "version_count": s.versions}
+        bulk.update(T_POST, ("last_seen_at", "current_snapshot_id", "current_content_sha256", "version_count", "id"), [
+            (when(s.last_seen_at), s.snapshot_id, s.content_sha256, s.versions, post_id)
             for post_id, s in touched.items() if post_id not in fresh_ids
         ])
         for state, seen_at in revived:
@@ -593,7 +583,7 @@ class Store:
 
     @staticmethod
     def _older_hashes(
-        conn: Connection, posts: list[PostRecord], existing: dict[tuple[str, str], _PostState], fetched_at: datetime
+        bulk: Bulk, posts: list[PostRecord], existing: dict[tuple[str, str], _PostState], fetched_at: datetime
     ) -> dict[int, dict[str, int]]:
         """For observations older than what the archive already holds (imports of old files, backfill):
         the hashes already stored, so re-importing adds no snapshot."""
@@ -605,7 +595,7 @@ class Store:
                 old_ids.append(state.id)
         found: dict[int, dict[str, int]] = {}
         for chunk in _chunks(sorted(set(old_ids))):
-            rows = conn.execute(
+            rows = bulk.conn.execute(
                 select(T_SNAPSHOT.c.post_id, T_SNAPSHOT.c.content_sha256, T_SNAPSHOT.c.id)
                 .where(T_SNAPSHOT.c.post_id.in_(chunk))
             )
@@ -618,7 +608,7 @@ class Store:
         result: PageResult,
     ) -> None:
         keys = [(c.platform, c.platform_id) for c in page.statuses]
-        existing = _select_posts(conn, keys)
+        existing = _select_posts(Bulk(conn), keys)
         for claim in page.statuses:
             state = existing.get((claim.platform, claim.platform_id))
             if state is None or state.status == claim.status:
@@ -649,6 +639,22 @@ class Store:
         result.status_changes[status] = result.status_changes.get(status, 0) + 1
 
 
+_POST_COLUMNS = (
+    "id", "platform", "platform_id", "url", "account_id", "kind", "reposted_id", "quoted_id", "replied_to_id",
+    "thread_root_id", "via_id", "created_at", "status", "first_seen_at", "last_seen_at", "current_snapshot_id",
+    "current_content_sha256", "version_count",
+)
+_SNAPSHOT_COLUMNS = (
+    "id", "post_id", "version", "capture_id", "run_id", "captured_at", "raw", "raw_sha256", "content",
+    "content_sha256", "content_id", "text", "lang", "platform_cid", "cid_verified",
+)
+_SNAPSHOT_MEDIA_COLUMNS = ("snapshot_id", "position", "media_ref", "source_url", "media_sha256", "alt")
+_SIGHTING_COLUMNS = (
+    "post_id", "snapshot_id", "run_id", "capture_id", "seen_at", "status", "like_count", "repost_count",
+    "reply_count", "quote_count", "metrics",
+)
+
+
 @dataclass(slots=True)
 class _PostState:
     id: int
@@ -660,24 +666,22 @@ class _PostState:
     last_seen_at: datetime | None
 
 
-def _select_posts(conn: Connection, keys: Sequence[tuple[str, str]]) -> dict[tuple[str, str], _PostState]:
+def _select_posts(bulk: Bulk, keys: Sequence[tuple[str, str]]) -> dict[tuple[str, str], _PostState]:
+    """Posts by (platform, platform id), locked as in ``_select_accounts``: a stale read must not
+    undo a new version."""
     found: dict[tuple[str, str], _PostState] = {}
     by_platform: dict[str, list[str]] = {}
     for platform, platform_id in keys:
         by_platform.setdefault(platform, []).append(platform_id)
+    read_when = bulk.read_when
     for platform, ids in sorted(by_platform.items()):
-        for chunk in _chunks(sorted(set(ids))):
-            rows = conn.execute(
-                select(T_POST.c.platform_id, T_POST.c.id, T_POST.c.status, T_POST.c.status_changed_at,
-                       T_POST.c.current_content_sha256, T_POST.c.current_snapshot_id, T_POST.c.version_count,
-                       T_POST.c.last_seen_at, T_POST.c.first_seen_at)
-                .where(and_(T_POST.c.platform == platform, T_POST.c.platform_id.in_(chunk)))
-                .order_by(T_POST.c.platform_id)
-                .with_for_update()  # as in _select_accounts: a stale read must not undo a new version
-            )
-            for pid, post_id, status, changed, sha, snap, versions, last_seen, _first in rows:
-                found[(platform, pid)] = _PostState(post_id, status, changed, sha, snap, versions,
-                                                    last_seen if versions else None)
+        rows = bulk.select_in(
+            T_POST, ("platform_id", "id", "status", "status_changed_at", "current_content_sha256",
+                     "current_snapshot_id", "version_count", "last_seen_at"),
+            ("platform", platform), ("platform_id", ids))
+        for pid, post_id, status, changed, sha, snap, versions, last_seen in rows:
+            found[(platform, pid)] = _PostState(post_id, status, read_when(changed), sha, snap, versions,
+                                                read_when(last_seen) if versions else None)
     return found
 
 
@@ -691,31 +695,6 @@ def _unique_posts(posts: list[PostRecord]) -> list[PostRecord]:
             seen.add(key)
             unique.append(post)
     return unique
-
-
-def _post_row(post: PostRecord, account_id: int, seen_at: datetime, state: _PostState) -> dict[str, Any]:
-    first_seen = to_db(post.captured_at) if post.captured_at else seen_at
-    return {
-        "id": state.id,
-        "platform": post.platform,
-        "platform_id": post.platform_id,
-        "url": post.url,
-        "account_id": account_id,
-        "kind": post.kind,
-        "reposted_id": post.reposted_id,
-        "quoted_id": post.quoted_id,
-        "replied_to_id": post.replied_to_id,
-        "thread_root_id": post.thread_root_id,
-        "via_id": post.via_id,
-        "created_at": to_db(post.created_at),
-        "status": "live",
-        "status_changed_at": None,
-        "first_seen_at": first_seen,
-        "last_seen_at": state.last_seen_at or first_seen,
-        "current_snapshot_id": state.snapshot_id,
-        "current_content_sha256": state.content_sha256,
-        "version_count": state.versions,
-    }
 
 
 def _retryable(exc: Exception) -> bool:
