@@ -12,6 +12,7 @@ from pathlib import Path
 from sqlalchemy import inspect
 from sqlalchemy.engine import Engine
 
+from archiver.checkpointer import WalCheckpointer
 from archiver.db import ArchiveLocation, current_revision, head_revision, locate, make_engine, upgrade
 from archiver.errors import ArchiverError, BadInputError
 from archiver.media import MediaFetcher
@@ -23,6 +24,7 @@ class Archive:
     location: ArchiveLocation
     engine: Engine
     _fetchers: list[MediaFetcher] = field(default_factory=list)
+    _checkpointer: WalCheckpointer | None = None
 
     @property
     def media_dir(self) -> Path:
@@ -32,6 +34,9 @@ class Archive:
         fetcher = MediaFetcher() if fetch_media else None
         if fetcher is not None:
             self._fetchers.append(fetcher)
+        database = self.engine.url.database
+        if self._checkpointer is None and self.location.is_sqlite and database and database != ":memory:":
+            self._checkpointer = WalCheckpointer(Path(database)).start()
         return Store(self.engine, self.media_dir, fetcher)
 
     def __enter__(self) -> Archive:
@@ -45,6 +50,9 @@ class Archive:
         for fetcher in self._fetchers:
             fetcher.close()
         self._fetchers.clear()
+        if self._checkpointer is not None:
+            self._checkpointer.stop()
+            self._checkpointer = None
         self.engine.dispose()
 
 

@@ -16,6 +16,7 @@ from typing import Any
 
 from sqlalchemy import Table
 from sqlalchemy.engine import Connection
+from sqlalchemy.exc import DBAPIError
 
 _SQL_CACHE: dict[tuple[str, str, str, tuple[str, ...], int], str] = {}
 
@@ -35,6 +36,25 @@ class Bulk:
         self.sqlite = conn.dialect.name == "sqlite"
         self._marker = "?" if self.sqlite else "%s"
         self._when: dict[datetime, str] = {}  # a page repeats the same capture time in every row
+        self._cursor: Any = None
+
+    def _run(self, sql: str, params: Any, many: bool = False) -> Any:
+        """Execute on the transaction's own DBAPI connection, skipping SQLAlchemy's per-statement
+        machinery (no engine events are in use on these statements). Driver errors are wrapped
+        as SQLAlchemy's, exactly as ``Connection.execute`` would, so callers' retry logic (lost
+        races, deadlocks, a locked database) sees the same exception types."""
+        if self._cursor is None:
+            self._cursor = self.conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+        dbapi = self.conn.dialect.loaded_dbapi
+        try:
+            if many:
+                self._cursor.executemany(sql, params)
+            else:
+                self._cursor.execute(sql, params)
+        except dbapi.Error as exc:
+            raise DBAPIError.instance(sql, params if not many else None, exc, dbapi.Error,
+                                      dialect=self.conn.dialect) from exc
+        return self._cursor
 
     # ---- values -----------------------------------------------------------------------
     def when(self, value: datetime | None) -> Any:
@@ -83,12 +103,12 @@ class Bulk:
     def insert(self, table: Table, columns: tuple[str, ...], rows: Sequence[tuple[Any, ...]]) -> None:
         """INSERT every row (tuples in ``columns`` order, values already converted)."""
         if rows:
-            self.conn.exec_driver_sql(self._sql("insert", table, columns), list(rows))
+            self._run(self._sql("insert", table, columns), rows, many=True)
 
     def update(self, table: Table, columns: tuple[str, ...], rows: Sequence[tuple[Any, ...]]) -> None:
         """UPDATE table SET columns[:-1] WHERE columns[-1] = value, for every row."""
         if rows:
-            self.conn.exec_driver_sql(self._sql("update", table, columns), list(rows))
+            self._run(self._sql("update", table, columns), rows, many=True)
 
     def raise_to(self, table: Table, column: str, value: datetime, ids: Sequence[int], chunk: int = 400) -> None:
         """SET ``column`` = value on the rows ``ids`` where it is older (a last-seen time moving on)."""
@@ -99,7 +119,7 @@ class Bulk:
             members = f"IN ({', '.join([mark] * len(part))})" if self.sqlite else f"= ANY({mark})"
             sql = f"UPDATE {table.name} SET {column} = {mark} WHERE {column} < {mark} AND id {members}"
             tail: tuple[Any, ...] = tuple(part) if self.sqlite else (part,)
-            self.conn.exec_driver_sql(sql, (self.when(value), self.when(value), *tail))
+            self._run(sql, (self.when(value), self.when(value), *tail))
 
     def select_in(
         self, table: Table, selected: tuple[str, ...], equal: tuple[str, Any], within: tuple[str, Sequence[Any]],
@@ -118,7 +138,7 @@ class Bulk:
             else:
                 params = (equal[1], part)
                 sql = self._sql("select", table, columns)
-            found.extend(tuple(row) for row in self.conn.exec_driver_sql(sql, params))
+            found.extend(self._run(sql, params).fetchall())
         return found
 
     def allocate_ids(self, table: Table, count: int) -> list[int]:
@@ -127,9 +147,14 @@ class Bulk:
         if count == 0:
             return []
         if self.sqlite:
-            start = int(self.conn.exec_driver_sql(f"SELECT COALESCE(MAX(id), 0) FROM {table.name}").scalar() or 0)
+            start = int(self._run(f"SELECT COALESCE(MAX(id), 0) FROM {table.name}", ()).fetchone()[0])
             return list(range(start + 1, start + 1 + count))
-        rows = self.conn.exec_driver_sql(
+        rows = self._run(
             f"SELECT nextval(pg_get_serial_sequence('{table.name}', 'id')) FROM generate_series(1, %s)", (count,)
-        ).scalars().all()
-        return [int(r) for r in rows]
+        ).fetchall()
+        return [int(r[0]) for r in rows]
+
+    def insert_returning_id(self, table: Table, columns: tuple[str, ...], row: tuple[Any, ...]) -> int:
+        """INSERT one row and return its new primary key."""
+        sql = self._sql("insert", table, columns) + " RETURNING id"
+        return int(self._run(sql, row).fetchone()[0])

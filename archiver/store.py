@@ -307,7 +307,7 @@ class Store:
     ) -> PageResult:
         result = PageResult()
         bulk = Bulk(conn)
-        capture_id = self._insert_capture(conn, page, run_id)
+        capture_id = self._insert_capture(bulk, page, run_id)
         fetched_at = to_db(page.capture.fetched_at)
 
         posts = _unique_posts(page.posts)
@@ -325,27 +325,20 @@ class Store:
             )
         return result
 
-    def _insert_capture(self, conn: Connection, page: Page, run_id: int | None) -> int:
+    def insert_capture(self, conn: Connection, page: Page, run_id: int | None) -> int:
+        """One capture row (of ``page.capture``) in the caller's transaction; its id. Importers
+        use it for the capture of a whole imported file."""
+        return self._insert_capture(Bulk(conn), page, run_id)
+
+    def _insert_capture(self, bulk: Bulk, page: Page, run_id: int | None) -> int:
         capture = page.capture
         body = capture.body
         stored = zlib.compress(body, 6) if self.compress_captures else body
-        row = conn.execute(
-            insert(T_CAPTURE).returning(T_CAPTURE.c.id),
-            {
-                "run_id": run_id,
-                "kind": capture.kind,
-                "url": capture.url,
-                "status": capture.status,
-                "fetched_at": to_db(capture.fetched_at),
-                "headers": json_text(capture.headers),
-                "body": stored,
-                "compression": "zlib" if self.compress_captures else None,
-                "body_sha256": sha256_hex(body),
-                "body_size": len(body),
-                "meta": json_text(capture.meta),
-            },
-        ).one()
-        return int(row[0])
+        return bulk.insert_returning_id(T_CAPTURE, _CAPTURE_COLUMNS, (
+            run_id, capture.kind, capture.url, capture.status, bulk.when(to_db(capture.fetched_at)),
+            json_text(capture.headers), stored, "zlib" if self.compress_captures else None, sha256_hex(body),
+            len(body), json_text(capture.meta),
+        ))
 
     def _upsert_accounts(
         self, bulk: Bulk, page: Page, posts: list[PostRecord], seen_at: datetime, result: PageResult
@@ -639,6 +632,10 @@ class Store:
         result.status_changes[status] = result.status_changes.get(status, 0) + 1
 
 
+_CAPTURE_COLUMNS = (
+    "run_id", "kind", "url", "status", "fetched_at", "headers", "body", "compression", "body_sha256", "body_size",
+    "meta",
+)
 _POST_COLUMNS = (
     "id", "platform", "platform_id", "url", "account_id", "kind", "reposted_id", "quoted_id", "replied_to_id",
     "thread_root_id", "via_id", "created_at", "status", "first_seen_at", "last_seen_at", "current_snapshot_id",

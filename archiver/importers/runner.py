@@ -192,8 +192,7 @@ def _insert_run(conn: Connection, source: ImportSource) -> int:
 
 def _begin(conn: Connection, store: Store, source: ImportSource, sha: str, size: int, run_id: int) -> int:
     page = _file_capture(source, sha, size)
-    # The core store has no public "insert one capture" call; this is its own helper.
-    capture_id = store._insert_capture(conn, page, run_id)
+    capture_id = store.insert_capture(conn, page, run_id)
     row = conn.execute(insert(T_IMPORT).returning(T_IMPORT.c.id), {
         "format": source.format, "file_name": str(source.path), "file_sha256": sha, "file_size": size,
         "capture_id": capture_id, "run_id": run_id, "started_at": to_db(page.capture.fetched_at),
