@@ -183,6 +183,7 @@ def iso_utc(moment: datetime) -> str:
     """ISO 8601 in UTC with milliseconds and ``Z``: the one textual time format in hashed content."""
     from datetime import UTC
 
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+    if moment.tzinfo is not None and moment.utcoffset():
+        moment = moment.astimezone(UTC)
+    # isoformat, not strftime: the same text for every year from 1000 on, several times faster
+    return moment.replace(tzinfo=None).isoformat(timespec="milliseconds") + "Z"
