@@ -24,7 +24,7 @@ _SQL_CACHE: dict[tuple[str, str, str, tuple[str, ...], int], str] = {}
 def sqlite_datetime(value: datetime) -> str:
     """SQLAlchemy's SQLite DateTime text (``YYYY-MM-DD HH:MM:SS.ffffff``, UTC, no offset)."""
     if value.tzinfo is not None:
-        value = value.astimezone(UTC).replace(tzinfo=None)
+        value = (value if value.tzinfo is UTC else value.astimezone(UTC)).replace(tzinfo=None)
     return value.isoformat(" ", "microseconds")  # == strftime("%Y-%m-%d %H:%M:%S.%f"), several times faster
 
 
@@ -36,6 +36,7 @@ class Bulk:
         self.sqlite = conn.dialect.name == "sqlite"
         self._marker = "?" if self.sqlite else "%s"
         self._when: dict[datetime, str] = {}  # a page repeats the same capture time in every row
+        self._read: dict[str, datetime] = {}  # and accounts seen on the same page share a last-seen time
         self._cursor: Any = None
 
     def _run(self, sql: str, params: Any, many: bool = False) -> Any:
@@ -73,7 +74,10 @@ class Bulk:
         """A datetime column as read back: aware UTC on both databases."""
         if value is None or isinstance(value, datetime):
             return value.astimezone(UTC) if value is not None and value.tzinfo is not None else value
-        return datetime.fromisoformat(value).replace(tzinfo=UTC)
+        hit = self._read.get(value)
+        if hit is None:
+            hit = self._read[value] = datetime.fromisoformat(value).replace(tzinfo=UTC)
+        return hit
 
     # ---- statements -------------------------------------------------------------------
     def _sql(self, kind: str, table: Table, columns: tuple[str, ...], size: int = 0) -> str:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Column, Index, LargeBinary, Table, Text, UniqueConstraint
+from sqlalchemy import Column, Index, LargeBinary, Table, Text, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 
@@ -84,9 +84,9 @@ class Post(SQLModel, table=True):
     __tablename__ = "post"
     __table_args__ = (
         UniqueConstraint("platform", "platform_id", name="uq_post_platform_id"),
-        Index("ix_post_reposted", "platform", "reposted_id"),
-        Index("ix_post_quoted", "platform", "quoted_id"),
-        Index("ix_post_replied_to", "platform", "replied_to_id"),
+        # partial: most posts reference nothing, and NULL entries only cost writes (migration 0007)
+        *(Index(f"ix_post_{name}", "platform", f"{name}_id", sqlite_where=text(f"{name}_id IS NOT NULL"),
+                postgresql_where=text(f"{name}_id IS NOT NULL")) for name in ("reposted", "quoted", "replied_to")),
     )
     id: int | None = Field(default=None, primary_key=True)
     platform: str

@@ -141,12 +141,14 @@ def normalize_tweet(
     users_by_id: Mapping[str, Mapping[str, Any]],
     media_by_key: Mapping[str, Mapping[str, Any]],
     raw: bytes,
+    authors: dict[str, AccountRecord] | None = None,
 ) -> PostRecord:
     """One v2 tweet object as a ``PostRecord``.
 
     ``platform_id`` is ``edit_history_tweet_ids[0]`` when present: every version of an edited
     tweet shares it, so edits become new snapshots of one post rather than new posts. The
-    version's own id is ``content_id`` and is part of the hashed content.
+    version's own id is ``content_id`` and is part of the hashed content. ``authors`` lets the
+    posts of one page share one ``AccountRecord`` per author (built once).
     """
     if not isinstance(tweet, dict):
         raise BadInputError(f"tweet must be a JSON object, got {type(tweet).__name__}")
@@ -157,9 +159,13 @@ def normalize_tweet(
     history = _id_list(tweet, "edit_history_tweet_ids")
     platform_id = history[0] if history else tid
     refs = _references(tweet)
-    user = users_by_id.get(author_id)
-    author = account_from_user(user) if user is not None else AccountRecord(
-        platform="x", platform_id=author_id, handle=None)
+    author = authors.get(author_id) if authors is not None else None
+    if author is None:
+        user = users_by_id.get(author_id)
+        author = account_from_user(user) if user is not None else AccountRecord(
+            platform="x", platform_id=author_id, handle=None)
+        if authors is not None:
+            authors[author_id] = author
     handle = author.handle or "i/web"
     lang = tweet.get("lang")
     return PostRecord(
@@ -233,7 +239,8 @@ def normalize_page(page_json: dict[str, Any]) -> list[PostRecord]:
     """Every tweet of one v2 response page (``data`` plus ``includes.tweets``, the originals
     behind retweets and quotes, archived as posts of their own authors)."""
     users, media = index_includes(page_json)
-    return [normalize_tweet(t, users, media, orjson.dumps(t)) for t in page_tweets(page_json)]
+    authors: dict[str, AccountRecord] = {}
+    return [normalize_tweet(t, users, media, orjson.dumps(t), authors) for t in page_tweets(page_json)]
 
 
 def page_accounts(page_json: Mapping[str, Any]) -> list[AccountRecord]:
