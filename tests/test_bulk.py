@@ -11,12 +11,15 @@ from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 
 from archiver.archive import Archive
-from archiver.bulk import Bulk
+from archiver.bulk import Bulk, sqlite_datetime
 from archiver.checkpointer import WalCheckpointer
+from archiver.collectors.records import iso_utc
 from archiver.db import writer
 from archiver.store import T_ACCOUNT
 
@@ -104,3 +107,16 @@ def test_archive_store_runs_one_checkpointer_and_close_stops_it(sqlite_archive: 
     assert len(running) == 1
     sqlite_archive.close()
     assert not running[0].is_alive()
+
+
+_MOMENTS = st.datetimes(min_value=datetime(1000, 1, 1), max_value=datetime(9998, 12, 31),
+                        timezones=st.one_of(st.none(), st.just(UTC), st.timezones()))
+
+
+@given(_MOMENTS)
+def test_fast_time_formats_equal_the_strftime_ones(moment: datetime) -> None:
+    """iso_utc (hashed content) and sqlite_datetime (what SQLAlchemy's SQLite DateTime stores) are
+    hand-tuned for speed; they must give exactly the text the obvious strftime code gives."""
+    utc = (moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)).astimezone(UTC)
+    assert iso_utc(moment) == utc.strftime("%Y-%m-%dT%H:%M:%S.") + f"{utc.microsecond // 1000:03d}Z"
+    assert sqlite_datetime(moment) == utc.replace(tzinfo=None).strftime("%Y-%m-%d %H:%M:%S.%f")

@@ -9,7 +9,7 @@ at most the page in flight.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, Literal
 
 Platform = Literal["x", "bluesky"]
@@ -181,9 +181,9 @@ def normalized_content(post: PostRecord, media_hashes: list[str | None]) -> dict
 
 def iso_utc(moment: datetime) -> str:
     """ISO 8601 in UTC with milliseconds and ``Z``: the one textual time format in hashed content."""
-    from datetime import UTC
-
-    if moment.tzinfo is not None and moment.utcoffset():
-        moment = moment.astimezone(UTC)
     # isoformat, not strftime: the same text for every year from 1000 on, several times faster
-    return moment.replace(tzinfo=None).isoformat(timespec="milliseconds") + "Z"
+    if moment.tzinfo is None:
+        return moment.isoformat(timespec="milliseconds") + "Z"
+    if moment.tzinfo is not UTC:
+        moment = moment.astimezone(UTC)
+    return moment.isoformat(timespec="milliseconds")[:-6] + "Z"  # drop "+00:00"
