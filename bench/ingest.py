@@ -5,7 +5,7 @@ one page of 100 posts per transaction, captures compressed), and as the floor th
 ``sqlite3`` ``executemany`` takes to insert the same post, snapshot and sighting rows.
 
 Targets (issue 2): >= 20k posts/s, within 3x of the floor, peak RSS <= 300 MB.
-Usage: python bench/ingest.py [--posts 100000] [--page 100]
+Usage: python bench/ingest.py [--posts 100000] [--page 100] [--repeat 3]
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import resource
 import sqlite3
+import statistics
 import tempfile
 import time
 from datetime import UTC, datetime, timedelta
@@ -125,20 +126,26 @@ def main() -> None:
     parser.add_argument("--posts", type=int, default=100_000)
     parser.add_argument("--page", type=int, default=100)
     parser.add_argument("--accounts", type=int, default=500)
+    parser.add_argument("--repeat", type=int, default=3,
+                        help="rounds of (archiver, floor); the median is judged (a shared VM's speed drifts)")
     args = parser.parse_args()
     pages = [orjson.dumps(make_page(s, min(args.page, args.posts - s), args.accounts))
              for s in range(0, args.posts, args.page)]
-    with tempfile.TemporaryDirectory() as tmp:
-        elapsed, posts = run_archiver(pages, Path(tmp))
-        rss = peak_rss_mb()
-        floor = run_floor(pages, Path(tmp))
-    rate = posts / elapsed
-    print(f"archiver ingest: {posts} posts in {elapsed:.2f} s = {rate:,.0f} posts/s "
-          f"(normalize + hash + store, {args.page} posts per transaction)")
-    print(f"peak RSS: {rss:.0f} MB")
-    print(f"floor (plain sqlite3 executemany of the same rows): {floor:.2f} s = {posts / floor:,.0f} rows/s; "
-          f"ratio {elapsed / floor:.2f}x")
-    ok = rate >= 20_000 and elapsed / floor <= 3 and rss <= 300
+    rates, ratios, rss = [], [], 0.0
+    for round_no in range(1, args.repeat + 1):
+        with tempfile.TemporaryDirectory() as tmp:
+            elapsed, posts = run_archiver(pages, Path(tmp))
+            if round_no == 1:
+                rss = peak_rss_mb()  # before the floor, which holds every row in memory at once
+            floor = run_floor(pages, Path(tmp))
+        rates.append(posts / elapsed)
+        ratios.append(elapsed / floor)
+        print(f"round {round_no}: archiver {posts} posts in {elapsed:.2f} s = {posts / elapsed:,.0f} posts/s "
+              f"(normalize + hash + store, {args.page} posts per transaction); floor (plain sqlite3 executemany "
+              f"of the same rows) {floor:.2f} s = {posts / floor:,.0f} rows/s; ratio {elapsed / floor:.2f}x")
+    rate, ratio = statistics.median(rates), statistics.median(ratios)
+    print(f"median of {args.repeat}: {rate:,.0f} posts/s, ratio {ratio:.2f}x floor; peak RSS {rss:.0f} MB")
+    ok = rate >= 20_000 and ratio <= 3 and rss <= 300
     print("targets (>= 20k posts/s, <= 3x floor, <= 300 MB):", "MET" if ok else "NOT MET")
 
 
