@@ -27,7 +27,8 @@ class WalCheckpointer:
         self.db_path = db_path
         self.interval = interval
         self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._loop, name="archiver-wal-checkpoint", daemon=True)
+        self._thread = threading.Thread(target=self._loop, name=f"archiver-wal-checkpoint:{db_path}",
+                                        daemon=True)
 
     def start(self) -> WalCheckpointer:
         self._thread.start()

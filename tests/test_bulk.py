@@ -103,7 +103,8 @@ def test_the_checkpointer_copies_the_log_when_the_writer_never_does(tmp_path: Pa
 def test_archive_store_runs_one_checkpointer_and_close_stops_it(sqlite_archive: Archive) -> None:
     sqlite_archive.store(fetch_media=False)
     sqlite_archive.store(fetch_media=False)
-    running = [t for t in threading.enumerate() if t.name == "archiver-wal-checkpoint"]
+    name = f"archiver-wal-checkpoint:{sqlite_archive.engine.url.database}"
+    running = [t for t in threading.enumerate() if t.name == name]
     assert len(running) == 1
     sqlite_archive.close()
     assert not running[0].is_alive()
