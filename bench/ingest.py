@@ -18,10 +18,12 @@ import tempfile
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import orjson
 
 from archiver.archive import open_archive
+from archiver.bulk import sqlite_datetime
 from archiver.collectors.records import CaptureRecord, Page, normalized_content
 from archiver.collectors.x_normalize import normalize_page, page_accounts
 from archiver.hashing import canonical_json, sha256_hex
@@ -75,47 +77,62 @@ def run_archiver(pages: list[bytes], workdir: Path) -> tuple[float, int]:
 
 
 def run_floor(pages: list[bytes], workdir: Path) -> float:
-    """The same post, snapshot and sighting rows, into the same schema (created by the archive's own
-    migrations, so the same indexes), through plain sqlite3 executemany, 100 rows per transaction.
-    Normalizing and hashing happen before the clock starts: the floor is the database's share alone."""
+    """The same post, snapshot and sighting rows (every column the store writes, the same account,
+    capture and run ids), into the same schema (created by the archive's own migrations, so the
+    same indexes), through plain sqlite3 executemany, one page of rows per transaction. Normalizing,
+    hashing and the account and capture rows the post rows point at are done before the clock
+    starts: the floor is the database's share of the post rows alone."""
     floor_dir = workdir / "floor"
     open_archive(floor_dir, None, create=True).close()
-    rows_post, rows_snap, rows_seen = [], [], []
+    batches: list[tuple[list[tuple[Any, ...]], list[tuple[Any, ...]], list[tuple[Any, ...]]]] = []
+    accounts: dict[str, int] = {}
+    captures = []
     pid = 0
-    now = "2025-03-01 00:00:00.000000"
-    for body in pages:
+    for page_no, body in enumerate(pages):
+        now = sqlite_datetime(T0 + timedelta(hours=page_no))
+        captures.append((page_no + 1, 1, "http", "u", 200, now, "{}", "x", 0, "{}"))
+        rows_post, rows_snap, rows_seen = [], [], []
         for record in normalize_page(orjson.loads(body)):
             pid += 1
+            account_id = accounts.setdefault(record.author.platform_id, len(accounts) + 1)
             content = canonical_json(normalized_content(record, []))
-            created = record.created_at.strftime("%Y-%m-%d %H:%M:%S.%f")
-            rows_post.append((pid, record.platform, record.platform_id, record.url, 1, record.kind,
-                              record.reposted_id, record.quoted_id, created, "live", now, now, pid,
-                              sha256_hex(content), 1))
-            rows_snap.append((pid, pid, 1, 1, now, record.raw.decode(), sha256_hex(record.raw), content.decode(),
-                              sha256_hex(content), record.platform_id, record.text, record.lang))
-            rows_seen.append((pid, pid, 1, now, "live", record.metrics.get("like_count"), "{}"))
+            digest = sha256_hex(content)
+            rows_post.append((pid, record.platform, record.platform_id, record.url, account_id, record.kind,
+                              record.reposted_id, record.quoted_id, record.replied_to_id, record.thread_root_id,
+                              None, sqlite_datetime(record.created_at), "live", now, now, pid, digest, 1))
+            rows_snap.append((pid, pid, 1, page_no + 1, 1, now, record.raw.decode(), sha256_hex(record.raw),
+                              content.decode(), digest, record.content_id, record.text, record.lang, None, None))
+            metrics = record.metrics
+            rows_seen.append((pid, pid, 1, page_no + 1, now, "live", metrics.get("like_count"),
+                              metrics.get("repost_count"), metrics.get("reply_count"), metrics.get("quote_count"),
+                              orjson.dumps(metrics).decode()))
+        batches.append((rows_post, rows_snap, rows_seen))
     conn = sqlite3.connect(floor_dir / "archive.db")
     conn.execute("PRAGMA journal_mode=WAL")
     conn.execute("PRAGMA synchronous=NORMAL")
-    conn.execute("INSERT INTO account (id, platform, platform_id, tracked, first_seen_at, last_seen_at) "
-                 "VALUES (1, 'x', '1', 0, ?, ?)", (now, now))
-    conn.execute("INSERT INTO capture (id, kind, url, status, fetched_at, headers, body_sha256, body_size, meta) "
-                 "VALUES (1, 'http', 'u', 200, ?, '{}', 'x', 0, '{}')", (now,))
+    first = sqlite_datetime(T0)
+    conn.execute("INSERT INTO run (id, kind, started_at, status, sources, counts, errors, tool_version, host) "
+                 "VALUES (1, 'collect', ?, 'running', '[]', '{}', '[]', 'floor', 'floor')", (first,))
+    conn.executemany("INSERT INTO account (id, platform, platform_id, tracked, first_seen_at, last_seen_at) "
+                     "VALUES (?, 'x', ?, 0, ?, ?)", [(n, uid, first, first) for uid, n in accounts.items()])
+    conn.executemany("INSERT INTO capture (id, run_id, kind, url, status, fetched_at, headers, body_sha256, "
+                     "body_size, meta) VALUES (?,?,?,?,?,?,?,?,?,?)", captures)
     conn.commit()
     started = time.perf_counter()
-    for start in range(0, len(rows_post), 100):
+    for rows_post, rows_snap, rows_seen in batches:
         with conn:
             conn.executemany(
                 "INSERT INTO post (id, platform, platform_id, url, account_id, kind, reposted_id, quoted_id, "
-                "created_at, status, first_seen_at, last_seen_at, current_snapshot_id, current_content_sha256, "
-                "version_count) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", rows_post[start:start + 100])
+                "replied_to_id, thread_root_id, via_id, created_at, status, first_seen_at, last_seen_at, "
+                "current_snapshot_id, current_content_sha256, version_count) "
+                "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", rows_post)
             conn.executemany(
-                "INSERT INTO snapshot (id, post_id, version, capture_id, captured_at, raw, raw_sha256, content, "
-                "content_sha256, content_id, text, lang) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
-                rows_snap[start:start + 100])
+                "INSERT INTO snapshot (id, post_id, version, capture_id, run_id, captured_at, raw, raw_sha256, "
+                "content, content_sha256, content_id, text, lang, platform_cid, cid_verified) "
+                "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", rows_snap)
             conn.executemany(
-                "INSERT INTO sighting (post_id, snapshot_id, capture_id, seen_at, status, like_count, metrics) "
-                "VALUES (?,?,?,?,?,?,?)", rows_seen[start:start + 100])
+                "INSERT INTO sighting (post_id, snapshot_id, run_id, capture_id, seen_at, status, like_count, "
+                "repost_count, reply_count, quote_count, metrics) VALUES (?,?,?,?,?,?,?,?,?,?,?)", rows_seen)
     elapsed = time.perf_counter() - started
     conn.close()
     return elapsed
