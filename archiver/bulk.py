@@ -117,6 +117,19 @@ class Bulk:
         if rows:
             self._run(self._sql("update", table, columns), rows, many=True)
 
+    def update_guarded(
+        self, table: Table, column: str, guard: str, keys: tuple[str, ...], rows: Sequence[tuple[Any, ...]]
+    ) -> None:
+        """For each ``(value, *key values)``: SET column = value WHERE the keys match and
+        ``column <guard> value`` (``<`` moves a time forward, ``>`` back), in one executemany."""
+        if not rows:
+            return
+        assert guard in ("<", ">")
+        mark = self._marker
+        matches = " AND ".join(f"{key} = {mark}" for key in keys)
+        sql = f"UPDATE {table.name} SET {column} = {mark} WHERE {matches} AND {column} {guard} {mark}"
+        self._run(sql, [(row[0], *row[1:], row[0]) for row in rows], many=True)
+
     def raise_to(self, table: Table, column: str, value: datetime, ids: Sequence[int], chunk: int = 400) -> None:
         """SET ``column`` = value on the rows ``ids`` where it is older (a last-seen time moving on)."""
         ordered = sorted(set(ids))

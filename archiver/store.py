@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import orjson
-from sqlalchemy import Table, and_, insert, select, update
+from sqlalchemy import Table, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
@@ -393,31 +393,27 @@ class Store:
         bulk.update(T_ACCOUNT, ("handle", "tracked", "last_seen_at", "id"), updates)
         bulk.raise_to(T_ACCOUNT, "last_seen_at", seen_at, only_seen)
         if handle_rows:
-            self._record_handles(conn, handle_rows)
+            self._record_handles(bulk, handle_rows)
         return {k: v[0] for k, v in existing.items()}
 
     @staticmethod
-    def _record_handles(conn: Connection, rows: list[dict[str, Any]]) -> None:
+    def _record_handles(bulk: Bulk, rows: list[dict[str, Any]]) -> None:
         """Handle history, written only when something changes: a new account, a rename, or an
         observation older than what is known (imports). A renamed-away handle's ``last_seen_at``
         becomes the last time the account was seen with it; the current handle's last sighting is
         ``account.last_seen_at``."""
+        conn, when = bulk.conn, bulk.when
         conn.execute(insert_ignoring_conflicts(conn, T_HANDLE, ["account_id", "handle"]), [
             {"account_id": row["account_id"], "handle": row["handle"], "first_seen_at": row["seen_at"],
              "last_seen_at": row["seen_at"]} for row in rows
         ])
-        for row in rows:
-            if not row["known_account"]:
-                continue  # a new account's only handle row was just inserted with exact times
-            match = and_(T_HANDLE.c.account_id == row["account_id"], T_HANDLE.c.handle == row["handle"])
-            conn.execute(update(T_HANDLE).where(match, T_HANDLE.c.first_seen_at > row["seen_at"])
-                         .values(first_seen_at=row["seen_at"]))
-            conn.execute(update(T_HANDLE).where(match, T_HANDLE.c.last_seen_at < row["seen_at"])
-                         .values(last_seen_at=row["seen_at"]))
-            if row["previous"] is not None and row["previous_seen"] is not None:
-                old = and_(T_HANDLE.c.account_id == row["account_id"], T_HANDLE.c.handle == row["previous"],
-                           T_HANDLE.c.last_seen_at < row["previous_seen"])
-                conn.execute(update(T_HANDLE).where(old).values(last_seen_at=row["previous_seen"]))
+        # a new account's only handle row was just inserted with exact times
+        known = [(when(row["seen_at"]), row["account_id"], row["handle"]) for row in rows if row["known_account"]]
+        bulk.update_guarded(T_HANDLE, "first_seen_at", ">", ("account_id", "handle"), known)
+        bulk.update_guarded(T_HANDLE, "last_seen_at", "<", ("account_id", "handle"), known)
+        bulk.update_guarded(T_HANDLE, "last_seen_at", "<", ("account_id", "handle"), [
+            (when(row["previous_seen"]), row["account_id"], row["previous"]) for row in rows
+            if row["known_account"] and row["previous"] is not None and row["previous_seen"] is not None])
 
     @staticmethod
     def _select_accounts(

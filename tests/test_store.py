@@ -105,6 +105,42 @@ def test_handle_rename_keeps_the_account_and_its_history(archive: Archive) -> No
     assert handles == ["wire", "wireagency"]
 
 
+def test_a_renamed_away_handle_keeps_its_last_sighting(archive: Archive) -> None:
+    """Repeated sightings under one handle only move account.last_seen_at; at the rename, that
+    time becomes the old handle's last_seen_at."""
+    store = archive.store(fetch_media=False)
+    day = timedelta(days=1)
+    for n, days in enumerate((1, 2, 3)):
+        store.ingest(page(post(str(n), author=account(1, "wire")), at=T0 + days * day))
+    store.ingest(page(post("9", author=account(1, "wireagency")), at=T0 + 6 * day))
+    with archive.engine.connect() as conn:
+        rows = conn.execute(select(T_HANDLE.c.handle, T_HANDLE.c.first_seen_at, T_HANDLE.c.last_seen_at)
+                            .order_by(T_HANDLE.c.handle)).all()
+    assert [tuple(r) for r in rows] == [("wire", T0 + day, T0 + 3 * day), ("wireagency", T0 + 6 * day, T0 + 6 * day)]
+
+
+def test_handle_history_times_follow_observations_in_any_order(archive: Archive) -> None:
+    """Imports bring old observations after new ones: each handle's first_seen_at moves back to
+    the earliest sighting, a renamed-away handle's last_seen_at forward to its latest, and the
+    current handle stays current."""
+    store = archive.store(fetch_media=False)
+    day = timedelta(days=1)
+    store.ingest(page(post("1", author=account(1, "wire")), at=T0 + 5 * day))
+    store.ingest(page(post("2", author=account(1, "wireagency")), at=T0 + 6 * day))  # renamed
+    store.ingest(page(post("3", author=account(1, "wire")), at=T0 + 2 * day))  # older: before both
+    store.ingest(page(post("4", author=account(1, "wire")), at=T0 + 5 * day + timedelta(hours=12)))
+    store.ingest(page(post("5", author=account(1, "wireagency")), at=T0 + 4 * day))  # the new name, seen early
+    with archive.engine.connect() as conn:
+        rows = conn.execute(select(T_HANDLE.c.handle, T_HANDLE.c.first_seen_at, T_HANDLE.c.last_seen_at)
+                            .order_by(T_HANDLE.c.handle)).all()
+        current = conn.execute(select(T_ACCOUNT.c.handle, T_ACCOUNT.c.last_seen_at)).one()
+    assert [tuple(r) for r in rows] == [
+        ("wire", T0 + 2 * day, T0 + 5 * day + timedelta(hours=12)),
+        ("wireagency", T0 + 4 * day, T0 + 6 * day),
+    ]
+    assert tuple(current) == ("wireagency", T0 + 6 * day)
+
+
 def test_media_is_stored_once_by_content_hash(archive: Archive) -> None:
     store = archive.store(fetch_media=False)
     image = b"\x89PNG same bytes"
