@@ -230,7 +230,9 @@ class Store:
         the importer's checkpoint, written by ``in_transaction``, commit or roll back together).
         With ``conn`` the pages go into the caller's open write transaction (no retry: the caller
         owns it), so an importer can hold several batches uncommitted."""
-        media = [self._resolve_media(page) for page in pages]
+        known = self._known_media([ref.ref for page in pages for post in page.posts for ref in post.media
+                                   if ref.data is None])
+        media = [self._resolve_media(page, known) for page in pages]
         if conn is not None:
             total = PageResult()
             for page, page_media in zip(pages, media, strict=True):
@@ -253,7 +255,11 @@ class Store:
                 time.sleep(min(2.0, 0.05 * 2**attempt) * (0.5 + random.random()))
         raise AssertionError("unreachable")
 
-    def _resolve_media(self, page: Page) -> dict[tuple[str, str | None], _MediaOutcome]:
+    def _resolve_media(
+        self, page: Page, known: dict[str, tuple[str, str | None, int]] | None = None
+    ) -> dict[tuple[str, str | None], _MediaOutcome]:
+        """Each media item's bytes: given (importers), already archived under the same ref
+        (``known``, looked up here unless the caller looked up a whole batch), or downloaded."""
         outcomes: dict[tuple[str, str | None], _MediaOutcome] = {}
         wanted: list[MediaRef] = []
         for post in page.posts:
@@ -269,7 +275,8 @@ class Store:
                     wanted.append(ref)
         if not wanted:
             return outcomes
-        known = self._known_media([r.ref for r in wanted])
+        if known is None:
+            known = self._known_media([r.ref for r in wanted])
         for ref in wanted:
             key = (ref.ref, ref.url)
             if ref.ref in known:
@@ -287,6 +294,8 @@ class Store:
     def _known_media(self, refs: list[str]) -> dict[str, tuple[str, str | None, int]]:
         """Media already archived under the same platform ref, so it is not downloaded again."""
         found: dict[str, tuple[str, str | None, int]] = {}
+        if not refs:
+            return found
         with self.engine.connect() as conn:
             for chunk in _chunks(sorted(set(refs))):
                 rows = conn.execute(
