@@ -22,10 +22,9 @@ import orjson
 from archiver.collectors.records import AccountRecord, CaptureRecord, Page, PostRecord
 from archiver.collectors.x_normalize import (
     account_from_user,
-    index_includes,
+    normalize_page,
     normalize_tweet,
     page_accounts,
-    page_tweets,
 )
 from archiver.errors import BadInputError
 from archiver.importers.runner import BadRow, Item, file_fingerprint
@@ -133,8 +132,7 @@ class TwarcSource:
 
     def _raw_page(self, obj: dict[str, Any], body: bytes, line: int, sha: str) -> Page:
         meta, when = _twarc_meta(obj)
-        users, media = index_includes(obj)
-        posts = [normalize_tweet(t, users, media, orjson.dumps(t)) for t in page_tweets(obj)]
+        posts = normalize_page(obj)
         return Page(capture=self._capture(body, line, line, sha, meta, when), posts=_stamp(posts, when),
                     accounts=page_accounts(obj))
 
