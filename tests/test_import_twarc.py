@@ -3,6 +3,7 @@ bad lines are named and change nothing; --skip-bad reports; interrupted imports 
 
 from __future__ import annotations
 
+import gc
 from pathlib import Path
 
 import orjson
@@ -11,6 +12,7 @@ from sqlalchemy import text
 
 from archiver.archive import Archive
 from archiver.importers import runner
+from archiver.importers.twarc import TwarcSource
 from archiver.store import Store
 from tests.fixtures_gen.run import counts, run_cli
 from tests.fixtures_gen.twarc import BASE_ID, LONG, USERS, raw_page, write_twarc
@@ -223,3 +225,35 @@ def test_flatten_runs_are_exact_file_bytes_and_break_at_skipped_lines(
     # 19 flattened tweets plus the originals inlined in them, each once.
     assert counts(archive)["post"] == 19 + sum(1 for line in lines[:4] + lines[5:] if b'"retweeted","id"' in line
                                                or b'"quoted","id"' in line)
+
+
+def test_the_garbage_collector_is_paused_only_for_the_import(archive: Archive, tmp_path: Path,
+                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    """run_import switches Python's cyclic collector off for speed (see cyclic_gc_paused) and must
+    give it back however the import ends, and leave it off if the caller had it off."""
+    seen: list[bool] = []
+    real_batches = runner._batches
+
+    def watching(*args: object, **kwargs: object):  # type: ignore[no-untyped-def]
+        seen.append(gc.isenabled())
+        return real_batches(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(runner, "_batches", watching)
+    good = write_twarc(tmp_path / "good.jsonl", pages=1, per_page=5)
+    store = archive.store(fetch_media=False)
+    runner.run_import(store, TwarcSource(good))
+    assert seen == [False] and gc.isenabled()
+
+    bad = tmp_path / "bad.jsonl"
+    bad.write_bytes(good.read_bytes() + b'{"data": [\n')
+    with pytest.raises(Exception, match="bad.jsonl:2"):
+        runner.run_import(store, TwarcSource(bad))
+    assert gc.isenabled()
+
+    gc.disable()
+    try:
+        with runner.cyclic_gc_paused():
+            pass
+        assert not gc.isenabled()
+    finally:
+        gc.enable()

@@ -12,10 +12,12 @@ Both passes stream, so memory does not grow with the file.
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import multiprocessing
 import socket
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol, cast
@@ -230,6 +232,25 @@ def _batches(items: Iterator[Item], after: int) -> Iterator[tuple[list[Page], in
         yield pages, last, count
 
 
+@contextmanager
+def cyclic_gc_paused() -> Iterator[None]:
+    """Python's cyclic garbage collector off for the duration.
+
+    Why: an import allocates millions of short-lived objects (parsed JSON, records, row tuples)
+    while a batch of thousands of posts is alive, so the collector kept re-scanning the live
+    batch: 15% of a 260k-post twarc import (bench/import_twarc.py, 13.1 s -> 11.2 s). Nothing on
+    this path makes reference cycles (everything is freed by reference counting: peak RSS is the
+    same with the collector off), and it is switched back on afterwards, however the import ends.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def run_import(
     store: Store,
     source: ImportSource,
@@ -243,6 +264,17 @@ def run_import(
     has read the whole file: a bad row anywhere rolls it back and nothing at all is written.
     Later batches commit one by one with the checkpoint.
     """
+    with cyclic_gc_paused():
+        return _run_import(store, source, skip_bad, report_path, progress)
+
+
+def _run_import(
+    store: Store,
+    source: ImportSource,
+    skip_bad: bool,
+    report_path: Path | None,
+    progress: Callable[[str, int], None] | None,
+) -> ImportOutcome:
     sha, size = source.fingerprint()
     outcome = ImportOutcome(file=str(source.path), format=source.format, status="imported", file_sha256=sha)
     existing = _existing(store, source.format, sha)
