@@ -21,11 +21,15 @@ from pathlib import Path
 
 
 class WalCheckpointer:
-    """One daemon thread per archive that checkpoints every ``interval`` seconds while open."""
+    """One daemon thread per archive: a checkpoint every ``busy_interval`` seconds while the log
+    grows, every ``idle_interval`` while it does not. Measured with bench/ingest.py, 50 ms let
+    a writer fill the log to the automatic threshold between two checkpoints (so the writer still
+    checkpointed); 10 ms while busy keeps ahead of a writer committing 100 posts every ~4 ms."""
 
-    def __init__(self, db_path: Path, interval: float = 0.05) -> None:
+    def __init__(self, db_path: Path, busy_interval: float = 0.01, idle_interval: float = 0.1) -> None:
         self.db_path = db_path
-        self.interval = interval
+        self.busy_interval = busy_interval
+        self.idle_interval = idle_interval
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._loop, name=f"archiver-wal-checkpoint:{db_path}",
                                         daemon=True)
@@ -44,12 +48,15 @@ class WalCheckpointer:
             conn = sqlite3.connect(self.db_path, timeout=0, check_same_thread=False)
         except sqlite3.Error:
             return  # the automatic checkpoint still runs
+        wait, last_log = self.idle_interval, -1
         try:
-            while not self._stop.wait(self.interval):
+            while not self._stop.wait(wait):
                 try:
-                    conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+                    _busy, log, _copied = conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
                 except sqlite3.Error:
                     continue  # e.g. the file is being replaced by a restore; try again next tick
+                wait = self.busy_interval if log != last_log else self.idle_interval
+                last_log = log
         finally:
             conn.close()
 

@@ -88,7 +88,7 @@ def test_the_checkpointer_copies_the_log_when_the_writer_never_does(tmp_path: Pa
     for _ in range(50):
         conn.execute("INSERT INTO t VALUES (randomblob(8000))")
     before = path.stat().st_size
-    checkpointer = WalCheckpointer(path, interval=0.01).start()
+    checkpointer = WalCheckpointer(path, busy_interval=0.01, idle_interval=0.01).start()
     try:
         deadline = time.monotonic() + 5
         while path.stat().st_size < 50 * 8000 and time.monotonic() < deadline:
