@@ -83,6 +83,11 @@ class Bulk:
         return hit
 
     # ---- statements -------------------------------------------------------------------
+    def _members(self, size: int) -> str:
+        """``IN (?, ...)`` with ``size`` markers on SQLite; ``= ANY(%s)`` taking one list on PostgreSQL."""
+        mark = self._marker
+        return f"IN ({', '.join([mark] * size)})" if self.sqlite else f"= ANY({mark})"
+
     def _sql(self, kind: str, table: Table, columns: tuple[str, ...], size: int = 0) -> str:
         key = (self.conn.dialect.name, kind, table.name, columns, size)
         sql = _SQL_CACHE.get(key)
@@ -102,7 +107,7 @@ class Bulk:
             return f"UPDATE {table.name} SET {', '.join(f'{c} = {mark}' for c in values)} WHERE {key} = {mark}"
         # select: columns = (*selected, equal_column, in_column); sorted so that writers lock rows in one order
         *selected, equal, within = columns
-        members = f"IN ({', '.join([mark] * size)})" if self.sqlite else f"= ANY({mark})"
+        members = self._members(size)
         lock = "" if self.sqlite else " FOR UPDATE"
         return (f"SELECT {', '.join(selected)} FROM {table.name} WHERE {equal} = {mark} AND {within} {members} "
                 f"ORDER BY {within}{lock}")
@@ -136,8 +141,7 @@ class Bulk:
         mark = self._marker
         for start in range(0, len(ordered), chunk):
             part = ordered[start:start + chunk]
-            members = f"IN ({', '.join([mark] * len(part))})" if self.sqlite else f"= ANY({mark})"
-            sql = f"UPDATE {table.name} SET {column} = {mark} WHERE {column} < {mark} AND id {members}"
+            sql = f"UPDATE {table.name} SET {column} = {mark} WHERE {column} < {mark} AND id {self._members(len(part))}"
             tail: tuple[Any, ...] = tuple(part) if self.sqlite else (part,)
             self._run(sql, (self.when(value), self.when(value), *tail))
 

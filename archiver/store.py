@@ -433,10 +433,7 @@ class Store:
         concurrent writer must wait, not be overwritten by a stale view (a rename rolled back).
         Sorted, so writers lock in one order."""
         found: dict[tuple[str, str], tuple[int, str | None, bool, datetime | None]] = {}
-        by_platform: dict[str, list[str]] = {}
-        for platform, platform_id in keys:
-            by_platform.setdefault(platform, []).append(platform_id)
-        for platform, ids in sorted(by_platform.items()):
+        for platform, ids in _ids_by_platform(keys):
             rows = bulk.select_in(T_ACCOUNT, ("platform_id", "id", "handle", "tracked", "last_seen_at"),
                                   ("platform", platform), ("platform_id", ids))
             for platform_id, account_id, handle, tracked, last_seen in rows:
@@ -670,15 +667,20 @@ class _PostState:
     last_seen_at: datetime | None
 
 
+def _ids_by_platform(keys: Iterable[tuple[str, str]]) -> list[tuple[str, list[str]]]:
+    """(platform, [platform ids]) per platform, platforms sorted, so writers lock rows in one order."""
+    by_platform: dict[str, list[str]] = {}
+    for platform, platform_id in keys:
+        by_platform.setdefault(platform, []).append(platform_id)
+    return sorted(by_platform.items())
+
+
 def _select_posts(bulk: Bulk, keys: Sequence[tuple[str, str]]) -> dict[tuple[str, str], _PostState]:
     """Posts by (platform, platform id), locked as in ``_select_accounts``: a stale read must not
     undo a new version."""
     found: dict[tuple[str, str], _PostState] = {}
-    by_platform: dict[str, list[str]] = {}
-    for platform, platform_id in keys:
-        by_platform.setdefault(platform, []).append(platform_id)
     read_when = bulk.read_when
-    for platform, ids in sorted(by_platform.items()):
+    for platform, ids in _ids_by_platform(keys):
         rows = bulk.select_in(
             T_POST, ("platform_id", "id", "status", "status_changed_at", "current_content_sha256",
                      "current_snapshot_id", "version_count", "last_seen_at"),
