@@ -54,7 +54,9 @@ def locate(archive: str | Path | None = None, db: str | None = None) -> ArchiveL
     return ArchiveLocation(directory=directory, db_url=url)
 
 
-def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+def sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    """The settings of every archive connection to SQLite (a ``connect`` event listener; the
+    import benchmark's database floor applies them to a plain sqlite3 connection too)."""
     # WAL lets readers (report, status) run beside a collector; NORMAL sync in WAL mode survives a
     # killed process without corruption; busy_timeout makes overlapping writers wait, not fail.
     cursor = dbapi_connection.cursor()
@@ -88,7 +90,7 @@ def make_engine(location: ArchiveLocation) -> Engine:
     if location.is_sqlite:
         location.directory.mkdir(parents=True, exist_ok=True)
         engine = create_engine(location.db_url, connect_args={"timeout": 30})
-        event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "connect", sqlite_pragmas)
         # Let SQLAlchemy's transaction control BEGIN (pysqlite's own is off), so every write is atomic.
         event.listen(engine, "connect", lambda c, _r: setattr(c, "isolation_level", None))
         event.listen(engine, "begin", _sqlite_begin)

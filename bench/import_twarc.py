@@ -40,7 +40,7 @@ from sqlmodel import SQLModel  # noqa: E402
 import archiver.models  # noqa: E402,F401 (registers the tables on SQLModel.metadata)
 from archiver.archive import open_archive  # noqa: E402
 from archiver.checkpointer import WalCheckpointer  # noqa: E402
-from archiver.db import _sqlite_pragmas  # noqa: E402
+from archiver.db import sqlite_pragmas  # noqa: E402
 from archiver.importers.runner import BATCH_POSTS  # noqa: E402
 from tests.fixtures_gen.twarc import write_twarc  # noqa: E402
 
@@ -88,7 +88,7 @@ def replay_floor(archive_db: Path, workdir: Path) -> tuple[float, int]:
     floor_dir = workdir / "floor"
     open_archive(floor_dir, None, create=True).close()
     conn = sqlite3.connect(floor_dir / "archive.db", isolation_level=None)
-    _sqlite_pragmas(conn, None)  # WAL, synchronous=NORMAL, foreign keys on, cache, autocheckpoint
+    sqlite_pragmas(conn, None)  # WAL, synchronous=NORMAL, foreign keys on, cache, autocheckpoint
     checkpointer = WalCheckpointer(floor_dir / "archive.db").start()
     started = time.perf_counter()
     for sql, rows in tables:
