@@ -27,6 +27,7 @@ from analysis.cascades import PROVENANCE_NAMES, load_follows
 from analysis.compute import ANALYZER, ANALYZER_VERSION, CascadeResult, Computation, compute
 from analysis.post_table import KIND_NAMES, PostTable, load_post_table
 from analysis.tone_store import analyze_step as run_tone_step
+from archiver.bulk import Bulk
 from archiver.db import writer
 from archiver.timeutil import utcnow
 
@@ -154,18 +155,16 @@ def _ordered(table: Table, rows: Iterable[dict[str, Any]]) -> Iterable[tuple[Any
 
 
 def _insert(conn: Connection, table: Table, rows: Iterable[tuple[Any, ...]]) -> None:
-    """Bulk insert of tuples in table column order, straight through the driver's executemany.
+    """Bulk insert of tuples in table column order, through ``Bulk.insert`` (the driver's
+    executemany), in batches.
 
     Why not ``conn.execute(insert(table), batch)``: on a million edges SQLAlchemy's per-row parameter
     processing cost twice the database's own work. Values still go through each column type's own
     bind processor (the UTC datetime type included), so rows are stored exactly as the ORM would.
     """
-    columns = list(table.columns)
-    preparer = conn.dialect.identifier_preparer
-    marker = "?" if conn.dialect.paramstyle == "qmark" else "%s"
-    sql = (f"INSERT INTO {preparer.format_table(table)} ({', '.join(preparer.quote(c.name) for c in columns)}) "
-           f"VALUES ({', '.join([marker] * len(columns))})")
-    active = [(i, p) for i, c in enumerate(columns) if (p := c.type.dialect_impl(conn.dialect).bind_processor(
+    bulk = Bulk(conn)
+    names = tuple(c.name for c in table.columns)
+    active = [(i, p) for i, c in enumerate(table.columns) if (p := c.type.dialect_impl(conn.dialect).bind_processor(
         conn.dialect)) is not None]
     batch: list[Any] = []
     for row in rows:
@@ -178,10 +177,9 @@ def _insert(conn: Connection, table: Table, rows: Iterable[tuple[Any, ...]]) -> 
         else:
             batch.append(row)
         if len(batch) >= _INSERT_BATCH:
-            conn.exec_driver_sql(sql, batch)
+            bulk.insert(table, names, batch)
             batch = []
-    if batch:
-        conn.exec_driver_sql(sql, batch)
+    bulk.insert(table, names, batch)  # a no-op when empty
 
 
 # Analysis steps, in order. To add an analyzer, append ("name", function(engine, force) -> summary);
