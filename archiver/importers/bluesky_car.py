@@ -21,6 +21,7 @@ from archiver.collectors.records import AccountRecord, CaptureRecord, Follow, Pa
 from archiver.errors import BadInputError
 from archiver.importers.car import RepoRecord, ipld_to_json, read_repo
 from archiver.importers.runner import BadRow, Item, file_fingerprint
+from archiver.limits import DEFAULT, Limits
 from archiver.timeutil import utcnow
 
 PROFILE = "app.bsky.actor.profile"
@@ -35,14 +36,15 @@ def _profile(did: str, handle: str | None, records: list[RepoRecord]) -> Account
     return AccountRecord("bluesky", did, handle)
 
 
-def pages_from_car(car_bytes: bytes, capture: CaptureRecord, handle: str | None = None) -> Iterator[Page]:
+def pages_from_car(car_bytes: bytes, capture: CaptureRecord, handle: str | None = None,
+                   limits: Limits = DEFAULT) -> Iterator[Page]:
     """Verify ``car_bytes`` and yield what it holds as pages of ``capture`` (the CAR itself).
 
     One page: the capture is the whole CAR, and a page is one transaction, so a repo imports
     completely or not at all. Raises ``BadInputError`` (naming the block or record) before
     yielding anything if any block fails its hash, a tree node is missing, or a record is malformed.
     """
-    repo = read_repo(car_bytes)
+    repo = read_repo(car_bytes, limits)
     author = _profile(repo.did, handle, repo.records)
     posts: list[PostRecord] = []
     follows: list[Follow] = []
@@ -76,20 +78,25 @@ class CarSource:
 
     format = "bluesky-car"
 
-    def __init__(self, path: Path, handle: str | None = None) -> None:
+    def __init__(self, path: Path, handle: str | None = None, limits: Limits = DEFAULT) -> None:
         self.path = path
         self.handle = handle
+        self.limits = limits
 
     def fingerprint(self) -> tuple[str, int]:
         return file_fingerprint(self.path)
 
     def items(self, file_sha256: str) -> Iterator[Item]:
-        data = self.path.read_bytes()
+        with self.path.open("rb") as fh:  # read at most one byte past the limit, whatever the file's size
+            data = fh.read(self.limits.car_bytes + 1)
+        if len(data) > self.limits.car_bytes:
+            yield 1, BadRow(1, str(self.path), self.limits.refuse("CAR size", self.limits.car_bytes, "--max-car-bytes"))
+            return
         meta = {"file": self.path.name, "file_sha256": file_sha256, "format": self.format}
         capture = CaptureRecord(kind="file", url=self.path.resolve().as_uri(), status=200,
                                 fetched_at=utcnow(), body=data, meta=meta)
         try:
-            pages = list(pages_from_car(data, capture, self.handle))
+            pages = list(pages_from_car(data, capture, self.handle, self.limits))
         except BadInputError as exc:
             yield 1, BadRow(1, str(self.path), str(exc))
             return

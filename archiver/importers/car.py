@@ -18,6 +18,7 @@ from typing import Any
 import libipld
 
 from archiver.errors import BadInputError
+from archiver.limits import DEFAULT, Limits
 
 _SHA256 = 0x12
 _DAG_CBOR = 0x71
@@ -72,19 +73,28 @@ def _cid_length(data: bytes, pos: int) -> int:
 
 
 def cid_str(cid: bytes) -> str:
-    return str(libipld.encode_cid(cid))
+    """The CID's usual text form; bytes that are no CID are shown as hex (for error messages)."""
+    try:
+        return str(libipld.encode_cid(cid))
+    except (ValueError, TypeError):
+        return f"<not a CID: {bytes(cid[:40]).hex()}>"
 
 
-def read_blocks(car: bytes) -> tuple[list[bytes], dict[bytes, bytes]]:
+def read_blocks(car: bytes, limits: Limits = DEFAULT) -> tuple[list[bytes], dict[bytes, bytes]]:
     """(root CIDs, {cid bytes: block bytes}) with every block's hash checked against its CID.
 
     A mismatch raises ``BadInputError`` naming the block: a flipped byte anywhere in a record or a
-    tree node is caught here, before anything is decoded or written.
+    tree node is caught here, before anything is decoded or written. A block larger than
+    ``limits.block_bytes`` or a CAR larger than ``limits.car_bytes`` is refused.
     """
+    if len(car) > limits.car_bytes:
+        raise BadInputError(limits.refuse(f"CAR of {len(car):,} bytes", limits.car_bytes, "--max-car-bytes"))
     header_len, pos = _varint(car, 0)
+    if header_len > limits.block_bytes:
+        raise BadInputError(limits.refuse("CAR header", limits.block_bytes, "--max-block-bytes"))
     try:
         header = libipld.decode_dag_cbor(car[pos : pos + header_len])
-    except ValueError as exc:
+    except (ValueError, RecursionError, OverflowError) as exc:
         raise BadInputError(f"CAR header is not valid dag-cbor: {exc}") from None
     if not isinstance(header, dict) or header.get("version") != 1 or not header.get("roots"):
         raise BadInputError("CAR header must be version 1 with at least one root")
@@ -95,21 +105,39 @@ def read_blocks(car: bytes) -> tuple[list[bytes], dict[bytes, bytes]]:
         end = pos + length
         if end > len(car):
             raise BadInputError(f"CAR truncated: a block at byte {pos} needs {length} bytes")
+        if length > limits.block_bytes:
+            raise BadInputError(limits.refuse(f"CAR block at byte {pos} ({length:,} bytes)", limits.block_bytes,
+                                              "--max-block-bytes"))
         clen = _cid_length(car, pos)
+        if clen > length:
+            raise BadInputError(f"CAR block at byte {pos}: its CID is longer than the block")
         cid, block = car[pos : pos + clen], car[pos + clen : end]
         _verify(cid, block)
         blocks[cid] = block
         pos = end
-    return list(header["roots"]), blocks
+    roots = header["roots"]
+    if not isinstance(roots, list) or not all(isinstance(r, bytes) for r in roots):
+        raise BadInputError("CAR header: roots must be a list of CIDs")
+    return roots, blocks
 
 
 def _verify(cid: bytes, block: bytes) -> None:
-    decoded = libipld.decode_cid(cid)
+    try:
+        decoded = libipld.decode_cid(cid)
+    except ValueError as exc:
+        raise BadInputError(f"CAR block: not a valid CID ({exc})") from None
     digest = decoded["hash"]
     if decoded["codec"] not in (_DAG_CBOR, _RAW) or digest["code"] != _SHA256:
         raise BadInputError(f"CAR block {cid_str(cid)}: unsupported codec or hash")
     if hashlib.sha256(block).digest() != bytes(digest["digest"]):
         raise BadInputError(f"CAR block {cid_str(cid)}: content does not match its CID (corrupted block)")
+
+
+def _link(value: Any, where: str) -> bytes:
+    """A CID link as decoded by libipld (bytes); anything else is a malformed node."""
+    if not isinstance(value, bytes):
+        raise BadInputError(f"{where}: a link must be a CID, got {type(value).__name__}")
+    return value
 
 
 def _decode(blocks: dict[bytes, bytes], cid: bytes, what: str) -> Any:
@@ -118,46 +146,78 @@ def _decode(blocks: dict[bytes, bytes], cid: bytes, what: str) -> Any:
         raise BadInputError(f"CAR is missing {what} block {cid_str(cid)}")
     try:
         return libipld.decode_dag_cbor(block)
-    except ValueError as exc:
+    except (ValueError, RecursionError, OverflowError) as exc:
         raise BadInputError(f"CAR block {cid_str(cid)}: not valid dag-cbor: {exc}") from None
 
 
-def walk_mst(blocks: dict[bytes, bytes], root: bytes) -> Iterator[tuple[str, bytes]]:
+def walk_mst(blocks: dict[bytes, bytes], root: bytes, limits: Limits = DEFAULT) -> Iterator[tuple[str, bytes]]:
     """(key, record CID) for every leaf, in key order. Iterative, so a deep tree cannot hit the
-    recursion limit; a missing node names its CID."""
-    stack: list[tuple[str, bytes | None, str]] = [("node", root, "")]
+    recursion limit; a missing node names its CID.
+
+    Bounded: a tree is a tree, so a node reached a second time (a subtree shared between two
+    parents, the "DAG bomb" that makes a 9 KB CAR hold 2^40 leaves) is refused, as is a walk past
+    ``limits.mst_nodes`` nodes, ``limits.depth`` levels or ``limits.records`` leaves.
+    """
+    seen: set[bytes] = set()
+    leaves = 0
+    stack: list[tuple[str, bytes | None, str, int]] = [("node", root, "", 1)]
     while stack:
-        kind, cid, key = stack.pop()
+        kind, cid, key, depth = stack.pop()
         if kind == "leaf":
             assert cid is not None
+            leaves += 1
+            if leaves > limits.records:
+                raise BadInputError(limits.refuse("records in the repo", limits.records, "--max-records"))
             yield key, cid
             continue
         if cid is None:
             continue
-        node = _decode(blocks, cid, "MST node")
-        if not isinstance(node, dict) or not isinstance(node.get("e"), list):
-            raise BadInputError(f"CAR block {cid_str(cid)}: not an MST node")
-        todo: list[tuple[str, bytes | None, str]] = [("node", node.get("l"), "")]
-        last = b""
-        for entry in node["e"]:
-            try:
-                full = last[: entry["p"]] + entry["k"]
-                todo.append(("leaf", entry["v"], full.decode()))
-                todo.append(("node", entry.get("t"), ""))
-            except (KeyError, TypeError, UnicodeDecodeError) as exc:
-                raise BadInputError(f"CAR block {cid_str(cid)}: malformed MST entry ({exc})") from None
-            last = full
-        stack.extend(reversed(todo))
+        if cid in seen:
+            raise BadInputError(f"CAR MST node {cid_str(cid)} is reached twice: not a tree (refused)")
+        seen.add(cid)
+        if len(seen) > limits.mst_nodes:
+            raise BadInputError(limits.refuse("MST nodes visited", limits.mst_nodes, "--max-mst-nodes"))
+        if depth > limits.depth:
+            raise BadInputError(limits.refuse("MST depth", limits.depth, "--max-depth"))
+        stack.extend(reversed(_node_entries(blocks, cid, depth)))
 
 
-def read_repo(car: bytes) -> Repo:
+def _node_entries(blocks: dict[bytes, bytes], cid: bytes, depth: int) -> list[tuple[str, bytes | None, str, int]]:
+    """One MST node's children in key order: left subtree, then (leaf, right subtree) pairs."""
+    where = f"CAR block {cid_str(cid)}"
+    node = _decode(blocks, cid, "MST node")
+    if not isinstance(node, dict) or not isinstance(node.get("e"), list):
+        raise BadInputError(f"{where}: not an MST node")
+    left = node.get("l")
+    todo: list[tuple[str, bytes | None, str, int]] = [
+        ("node", None if left is None else _link(left, where), "", depth + 1)]
+    last = b""
+    for entry in node["e"]:
+        if not isinstance(entry, dict):
+            raise BadInputError(f"{where}: malformed MST entry (not a map)")
+        prefix, suffix, tree = entry.get("p"), entry.get("k"), entry.get("t")
+        if not isinstance(prefix, int) or not isinstance(suffix, bytes) or not 0 <= prefix <= len(last):
+            raise BadInputError(f"{where}: malformed MST entry (bad key prefix or suffix)")
+        full = last[:prefix] + suffix
+        try:
+            text = full.decode()
+        except UnicodeDecodeError:
+            raise BadInputError(f"{where}: malformed MST entry (key is not UTF-8)") from None
+        todo.append(("leaf", _link(entry.get("v"), where), text, depth))
+        todo.append(("node", None if tree is None else _link(tree, where), "", depth + 1))
+        last = full
+    return todo
+
+
+def read_repo(car: bytes, limits: Limits = DEFAULT) -> Repo:
     """Verify and walk a repo export: commit -> MST -> every record."""
-    roots, blocks = read_blocks(car)
+    roots, blocks = read_blocks(car, limits)
     commit = _decode(blocks, roots[0], "commit")
     if not isinstance(commit, dict) or not isinstance(commit.get("did"), str) or "data" not in commit:
         raise BadInputError(f"CAR root {cid_str(roots[0])} is not a repo commit")
+    data = _link(commit["data"], f"CAR commit {cid_str(roots[0])}")
     records: list[RepoRecord] = []
-    for key, cid in walk_mst(blocks, commit["data"]):
+    for key, cid in walk_mst(blocks, data, limits):
         collection, _, rkey = key.rpartition("/")
         value = _decode(blocks, cid, f"record {key}")
         records.append(RepoRecord(collection, rkey, cid_str(cid), value))
@@ -177,7 +237,7 @@ def ipld_to_json(value: Any) -> Any:
     if isinstance(value, bytes):
         if value[:1] == b"\x01" or value[:2] == b"\x12\x20":
             try:
-                return {"$link": cid_str(value)}
+                return {"$link": str(libipld.encode_cid(value))}
             except ValueError:
                 pass
         return {"$bytes": base64.b64encode(value).decode().rstrip("=")}

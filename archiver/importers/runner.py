@@ -31,6 +31,7 @@ from archiver.collectors.records import CaptureRecord, Page
 from archiver.db import writer
 from archiver.errors import BadInputError
 from archiver.importers.models import ImportFile
+from archiver.storable import check_page
 from archiver.store import T_RUN, PageResult, Store
 from archiver.timeutil import to_db, utcnow
 
@@ -106,10 +107,42 @@ def _existing(store: Store, fmt: str, sha: str) -> dict[str, Any] | None:
     return dict(row._mapping) if row else None
 
 
+# What a parser may raise on a shape it did not expect (a string where an object belongs, an int
+# where a list belongs, nesting past the recursion limit): a refusal of the file, never a traceback.
+_SHAPE_ERRORS = (TypeError, ValueError, KeyError, IndexError, AttributeError, RecursionError, OverflowError,
+                 UnicodeError, MemoryError)
+
+
+def checked_items(source: ImportSource, sha: str) -> Iterator[Item]:
+    """``source.items`` with every page's values checked as storable (``archiver.storable``), so a
+    value the database would refuse is a bad row before anything commits; an unexpected parser
+    error ends the file as one clean refusal naming it."""
+    position = 0
+    iterator = source.items(sha)
+    while True:
+        try:
+            item = next(iterator, None)
+        except BadInputError:
+            raise
+        except _SHAPE_ERRORS as exc:
+            detail = str(exc).splitlines()[0][:200] if str(exc) else ""
+            raise BadInputError(f"{source.path}: malformed data after position {position} "
+                                f"({type(exc).__name__}: {detail})") from None
+        if item is None:
+            return
+        position, row = item
+        if isinstance(row, Page):
+            try:
+                check_page(row)
+            except BadInputError as exc:
+                row = BadRow(position, f"{source.path}:{position}", str(exc))
+        yield position, row
+
+
 def validate(source: ImportSource, sha: str, skip_bad: bool) -> list[BadRow]:
     """Pass 1: parse everything, write nothing. Without ``skip_bad`` the first bad row raises."""
     bad: list[BadRow] = []
-    for _, item in source.items(sha):
+    for _, item in checked_items(source, sha):
         if isinstance(item, BadRow):
             if not skip_bad:
                 raise BadInputError(item.message())
@@ -292,7 +325,7 @@ def _run_import(
             else:
                 import_id, after = int(existing["id"]), int(existing["checkpoint"])
                 outcome.status = "resumed"
-            batches = _batches(_tracked(source.items(sha), bad, skip_bad), after)
+            batches = _batches(_tracked(checked_items(source, sha), bad, skip_bad), after)
             for batch in batches:
                 _write(store, outcome, import_id, run_id, batch, progress, conn)
                 if validator is None or validator.finished():

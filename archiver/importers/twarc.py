@@ -28,6 +28,7 @@ from archiver.collectors.x_normalize import (
 )
 from archiver.errors import BadInputError
 from archiver.importers.runner import BadRow, Item, file_fingerprint
+from archiver.limits import DEFAULT, Limits
 from archiver.timeutil import parse_iso, utcnow
 from archiver.urls import strip_credentials
 
@@ -50,6 +51,14 @@ def _twarc_meta(obj: dict[str, Any]) -> tuple[dict[str, Any], datetime | None]:
         return {}, None
     if not isinstance(meta, dict):
         raise BadInputError("field '__twarc' must be an object")
+    url = meta.get("url")
+    if url is not None:
+        try:
+            strip_credentials(url) if isinstance(url, str) else None
+        except ValueError:
+            url = None
+        if not isinstance(url, str):
+            raise BadInputError("field '__twarc.url' must be a URL string")
     when = meta.get("retrieved_at")
     if when is None:
         return meta, None
@@ -90,15 +99,42 @@ def flat_posts(tweet: dict[str, Any]) -> tuple[list[PostRecord], list[AccountRec
     return posts, accounts
 
 
-def _read_lines(fh: IO[bytes], path: Path) -> Iterator[tuple[int, bytes]]:
+class LineTooLong(Exception):
+    """A line past ``Limits.line_bytes``: its bytes were skipped, not kept."""
+
+
+def _read_lines(fh: IO[bytes], path: Path, limits: Limits) -> Iterator[tuple[int, bytes | LineTooLong]]:
     """(line number, line) of ``fh``; a damaged gzip stream (truncated download, bad CRC) cannot
-    be read past, so it ends the file with a one-line error naming where it broke."""
-    lineno = 0
+    be read past, so it ends the file with a one-line error naming where it broke.
+
+    Bounded: a line is read at most ``line_bytes`` at a time (a longer one is skipped in chunks
+    and reported, never held whole), and the whole stream, once gunzipped, may not pass
+    ``total_bytes`` (a gzip bomb stops there)."""
+    lineno = total = 0
     try:
-        for lineno, line in enumerate(fh, 1):  # noqa: B007 (lineno is read after the loop)
+        while True:
+            line = fh.readline(limits.line_bytes + 1)
+            if not line:
+                return
+            lineno += 1
+            total += len(line)
+            if len(line) > limits.line_bytes and not line.endswith(b"\n"):
+                while line and not line.endswith(b"\n"):
+                    line = fh.readline(1 << 20)
+                    total += len(line)
+                    _check_total(total, limits, path)
+                yield lineno, LineTooLong(limits.refuse("line", limits.line_bytes, "--max-line-bytes"))
+                continue
+            _check_total(total, limits, path)
             yield lineno, line
     except (OSError, EOFError, zlib.error) as exc:
         raise BadInputError(f"{path}:{lineno + 1}: unreadable gzip data ({exc})") from None
+
+
+def _check_total(total: int, limits: Limits, path: Path) -> None:
+    if total > limits.total_bytes:
+        raise BadInputError(f"{path}: " + limits.refuse("uncompressed size", limits.total_bytes,
+                                                        "--max-total-bytes"))
 
 
 class TwarcSource:
@@ -106,8 +142,9 @@ class TwarcSource:
 
     format = "twarc"
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, limits: Limits = DEFAULT) -> None:
         self.path = path
+        self.limits = limits
 
     def fingerprint(self) -> tuple[str, int]:
         return file_fingerprint(self.path)
@@ -118,15 +155,22 @@ class TwarcSource:
     def _capture(self, body: bytes, line: int, last: int, sha: str, meta: dict[str, Any],
                  when: datetime | None) -> CaptureRecord:
         url = meta.get("url")
+        if isinstance(url, str) and url:
+            try:
+                url = strip_credentials(url)
+            except ValueError:
+                raise BadInputError(f"field '__twarc.url' is not a URL: {url[:200]!r}") from None
         info: dict[str, Any] = {"file": self.path.name, "file_sha256": sha, "format": self.format,
                                 "lines": [line, last]}
         if meta:
-            info["twarc"] = {k: meta.get(k) for k in ("url", "version", "retrieved_at") if k in meta}
+            # the stored copy of __twarc carries the same credential-free url as the capture
+            info["twarc"] = {k: (url if k == "url" else meta.get(k))
+                             for k in ("url", "version", "retrieved_at") if k in meta}
         if not (isinstance(url, str) and url):
             url = f"{self.path.resolve().as_uri()}#L{line}"
         return CaptureRecord(
             kind="file",
-            url=strip_credentials(url),
+            url=url,
             status=200, fetched_at=when or utcnow(), body=body, meta=info,
         )
 
@@ -151,7 +195,11 @@ class TwarcSource:
             yield last, Page(capture=capture, posts=posts, accounts=accounts)
 
         with open_lines(self.path) as fh:
-            for lineno, raw_line in _read_lines(fh, self.path):
+            for lineno, raw_line in _read_lines(fh, self.path, self.limits):
+                if isinstance(raw_line, LineTooLong):
+                    yield from flush()
+                    yield lineno, BadRow(lineno, self._where(lineno), str(raw_line))
+                    continue
                 body = raw_line.rstrip(b"\r\n")
                 if not body.strip():
                     continue

@@ -14,8 +14,11 @@ prefix (the archive has no id linking them); the match is exact on both or not m
 from __future__ import annotations
 
 import hashlib
+import os
 import re
+import stat
 import zipfile
+import zlib
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path, PurePosixPath
@@ -34,6 +37,8 @@ from archiver.collectors.records import (
 )
 from archiver.errors import BadInputError
 from archiver.importers.runner import BadRow, Item, file_fingerprint
+from archiver.limits import DEFAULT, Limits
+from archiver.safe_paths import clean_relative, open_inside, read_inside, walk_regular
 from archiver.timeutil import parse_iso, utcnow
 
 _PREFIX = re.compile(rb"^\s*window\.[A-Za-z0-9_.$]+\s*=\s*")
@@ -42,22 +47,71 @@ _MEDIA_PREFIX = {"photo": "3", "video": "7", "animated_gif": "16"}
 
 
 class _Tree:
-    """Read files from the zip or the folder alike, by archive-relative path (``data/...``)."""
+    """Read files from the zip or the folder alike, by archive-relative path (``data/...``).
 
-    def __init__(self, path: Path) -> None:
+    Hostile archives are expected: member names with ``..`` or a leading ``/``, symlinks (as zip
+    entries or, unpacked, on disk), devices and duplicate member names are refused; each read is
+    bounded by ``limits.member_bytes`` and all reads together by ``limits.total_bytes``."""
+
+    def __init__(self, path: Path, limits: Limits) -> None:
         self.path = path
+        self.limits = limits
+        self.read_total = 0
+        self.part_media = 0  # image bytes held for the part being read
         self.zip = zipfile.ZipFile(path) if path.is_file() else None
-        names = (self.zip.namelist() if self.zip else
-                 [p.relative_to(path).as_posix() for p in path.rglob("*") if p.is_file()])
+        self.infos: dict[str, zipfile.ZipInfo] = {}
+        if self.zip is not None:
+            names = self._zip_names(self.zip)
+        else:
+            names = list(walk_regular(path))
         tweets = [n for n in names if re.search(r"(^|/)data/tweets?(-part\d+)?\.js$", n)]
         if not tweets:
             raise BadInputError(f"{path}: not an X archive (no data/tweets.js inside)")
         self.root = tweets[0][: tweets[0].index("data/")]
         self.names = sorted(n[len(self.root):] for n in names if n.startswith(self.root))
 
+    def _zip_names(self, archive: zipfile.ZipFile) -> list[str]:
+        names: list[str] = []
+        for info in archive.infolist():
+            if info.is_dir():
+                continue
+            name = clean_relative(info.filename)
+            if name is None:
+                raise BadInputError(f"{self.path}: member {info.filename!r} points outside the archive; refused")
+            if stat.S_ISLNK(info.external_attr >> 16):
+                raise BadInputError(f"{self.path}: member {name} is a symlink; refused")
+            if name in self.infos:
+                raise BadInputError(f"{self.path}: member {name} appears twice in the zip; refused "
+                                    "(which copy is the archive's is unknowable)")
+            self.infos[name] = info
+            names.append(name)
+        return names
+
     def read(self, name: str) -> bytes:
         full = self.root + name
-        return self.zip.read(full) if self.zip else (self.path / full).read_bytes()
+        limit = self.limits.member_bytes
+        where = f"{self.path}!{full}"
+        try:
+            if self.zip is not None:
+                info = self.infos[full]
+                if info.file_size > limit:
+                    raise OverflowError(full)
+                with self.zip.open(info) as member:
+                    data = member.read(limit + 1)
+                if len(data) > limit:
+                    raise OverflowError(full)
+            else:
+                data = read_inside(self.path, full, limit)
+        except OverflowError:
+            raise BadInputError(f"{where}: " + self.limits.refuse("member size", limit, "--max-member-bytes")) \
+                from None
+        except (zipfile.BadZipFile, NotImplementedError, EOFError, zlib.error, RuntimeError) as exc:
+            raise BadInputError(f"{where}: unreadable member ({exc})") from None
+        self.read_total += len(data)
+        if self.read_total > self.limits.total_bytes:
+            raise BadInputError(f"{self.path}: " + self.limits.refuse("uncompressed size", self.limits.total_bytes,
+                                                                      "--max-total-bytes"))
+        return data
 
     def uri(self, name: str) -> str:
         return f"{self.path.resolve().as_uri()}!/{self.root}{name}"
@@ -110,7 +164,9 @@ def _first_id(tweet: dict[str, Any], tid: str) -> str:
     """The post's identity: the first id of its edit history (v2's ``edit_history_tweet_ids[0]``)."""
     info = tweet.get("edit_info")
     if isinstance(info, dict):
-        initial = info.get("initial") or (info.get("edit") or {}).get("editControlInitial") or {}
+        edit_obj = info.get("edit")
+        initial = info.get("initial") or (edit_obj.get("editControlInitial") if isinstance(edit_obj, dict)
+                                          else None) or {}
         ids = initial.get("editTweetIds") if isinstance(initial, dict) else None
         if isinstance(ids, list) and ids and isinstance(ids[0], str):
             return ids[0]
@@ -153,17 +209,21 @@ class XArchiveSource:
 
     format = "x-archive"
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, limits: Limits = DEFAULT) -> None:
         self.path = path
+        self.limits = limits
 
     def fingerprint(self) -> tuple[str, int]:
         if self.path.is_file():
             return file_fingerprint(self.path)
         digest, size = hashlib.sha256(), 0
-        for file in sorted(p for p in self.path.rglob("*") if p.is_file()):
-            sha, length = file_fingerprint(file)
-            digest.update(f"{file.relative_to(self.path).as_posix()}\0{sha}\n".encode())
-            size += length
+        for rel in walk_regular(self.path):  # never through a symlink (refused) or a device
+            file_digest = hashlib.sha256()
+            with os.fdopen(open_inside(self.path, rel), "rb") as fh:
+                while chunk := fh.read(1 << 20):
+                    file_digest.update(chunk)
+                    size += len(chunk)
+            digest.update(f"{rel}\0{file_digest.hexdigest()}\n".encode())
         return digest.hexdigest(), size
 
     def _capture(self, tree: _Tree, name: str, body: bytes, sha: str, when: datetime) -> CaptureRecord:
@@ -193,7 +253,7 @@ class XArchiveSource:
         try:
             manifest = orjson.loads(data[data.index(b"=") + 1:])
             return parse_iso(manifest["archiveInfo"]["generationDate"])
-        except (ValueError, KeyError, TypeError):
+        except (ValueError, KeyError, TypeError, AttributeError, orjson.JSONDecodeError):
             return None
 
     def _post(self, raw_tweet: Any, author: AccountRecord, notes: _Notes, tree: _Tree) -> PostRecord:
@@ -229,7 +289,8 @@ class XArchiveSource:
     def _media(tweet: dict[str, Any], tid: str, tree: _Tree) -> list[MediaRef]:
         entities = tweet.get("extended_entities") or tweet.get("entities") or {}
         out: list[MediaRef] = []
-        for item in entities.get("media") or [] if isinstance(entities, dict) else []:
+        listed = entities.get("media") if isinstance(entities, dict) else None
+        for item in listed if isinstance(listed, list) else []:
             if not isinstance(item, dict) or not isinstance(item.get("id_str"), str):
                 continue
             url = item.get("media_url_https")
@@ -240,6 +301,10 @@ class XArchiveSource:
                 for folder in ("data/tweets_media", "data/tweet_media"):
                     if f"{folder}/{tid}-{base}" in tree.names:
                         data = tree.read(f"{folder}/{tid}-{base}")
+                        tree.part_media += len(data)
+                        if tree.part_media > tree.limits.part_media_bytes:
+                            raise BadInputError(f"{tree.path}: " + tree.limits.refuse(
+                                "images of one part", tree.limits.part_media_bytes, "--max-part-media-bytes"))
                         break
             out.append(MediaRef(ref=str(key), url=url if isinstance(url, str) else None, data=data))
         return out
@@ -247,6 +312,7 @@ class XArchiveSource:
     def _part(self, tree: _Tree, name: str, author: AccountRecord, notes: _Notes, sha: str,
               when: datetime, deleted: bool, position: int) -> Iterator[Item]:
         body = tree.read(name)
+        tree.part_media = 0
         where = f"{self.path}!{name}"
         try:
             items = parse_ytd(body, where)
@@ -274,8 +340,8 @@ class XArchiveSource:
 
     def items(self, file_sha256: str) -> Iterator[Item]:
         try:
-            tree = _Tree(self.path)
-        except zipfile.BadZipFile as exc:
+            tree = _Tree(self.path, self.limits)
+        except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, ValueError) as exc:
             yield 1, BadRow(1, str(self.path), f"not a zip file: {exc}")
             return
         try:
