@@ -11,6 +11,19 @@ import typer
 
 from archiver.cli_common import ArchiveOpt, DbOpt, JsonOpt, QuietOpt, interactive
 from archiver.cli_parts.groups import import_app
+from archiver.limits import (
+    DEFAULT,
+    MaxBlockOpt,
+    MaxCarOpt,
+    MaxDepthOpt,
+    MaxLineOpt,
+    MaxMemberOpt,
+    MaxNodesOpt,
+    MaxPartMediaOpt,
+    MaxRecordsOpt,
+    MaxTotalOpt,
+    limits,
+)
 
 if TYPE_CHECKING:
     from archiver.importers.runner import ImportOutcome, ImportSource
@@ -77,11 +90,14 @@ def register(app: typer.Typer) -> None:
         db: DbOpt = None,
         as_json: JsonOpt = False,
         quiet: QuietOpt = False,
+        max_line_bytes: MaxLineOpt = DEFAULT.line_bytes,
+        max_total_bytes: MaxTotalOpt = DEFAULT.total_bytes,
     ) -> None:
         """Import twarc2 JSONL: each file completely or not at all, resumable, never twice."""
         from archiver.importers.twarc import TwarcSource
 
-        sources: list[ImportSource] = [TwarcSource(p) for p in _existing(files)]
+        bounds = limits(line_bytes=max_line_bytes, total_bytes=max_total_bytes)
+        sources: list[ImportSource] = [TwarcSource(p, bounds) for p in _existing(files)]
         _run(sources, archive, db, skip_bad, report_dir, fetch_media, as_json, quiet)
 
     @import_app.command("x-archive")
@@ -93,11 +109,16 @@ def register(app: typer.Typer) -> None:
         db: DbOpt = None,
         as_json: JsonOpt = False,
         quiet: QuietOpt = False,
+        max_member_bytes: MaxMemberOpt = DEFAULT.member_bytes,
+        max_total_bytes: MaxTotalOpt = DEFAULT.total_bytes,
+        max_part_media_bytes: MaxPartMediaOpt = DEFAULT.part_media_bytes,
     ) -> None:
         """Import an X account archive: tweets, long posts, deleted tweets, the account, media."""
         from archiver.importers.x_archive import XArchiveSource
 
-        sources: list[ImportSource] = [XArchiveSource(p) for p in _existing([path])]
+        bounds = limits(member_bytes=max_member_bytes, total_bytes=max_total_bytes,
+                        part_media_bytes=max_part_media_bytes)
+        sources: list[ImportSource] = [XArchiveSource(p, bounds) for p in _existing([path])]
         _run(sources, archive, db, skip_bad, report_dir, False, as_json, quiet)
 
     @import_app.command("bluesky-car")
@@ -108,9 +129,16 @@ def register(app: typer.Typer) -> None:
         db: DbOpt = None,
         as_json: JsonOpt = False,
         quiet: QuietOpt = False,
+        max_car_bytes: MaxCarOpt = DEFAULT.car_bytes,
+        max_block_bytes: MaxBlockOpt = DEFAULT.block_bytes,
+        max_mst_nodes: MaxNodesOpt = DEFAULT.mst_nodes,
+        max_depth: MaxDepthOpt = DEFAULT.depth,
+        max_records: MaxRecordsOpt = DEFAULT.records,
     ) -> None:
         """Import Bluesky repo CARs: every block's hash checked, the whole tree walked."""
         from archiver.importers.bluesky_car import CarSource
 
-        sources: list[ImportSource] = [CarSource(p, handle) for p in _existing(files)]
+        bounds = limits(car_bytes=max_car_bytes, block_bytes=max_block_bytes, mst_nodes=max_mst_nodes,
+                        depth=max_depth, records=max_records)
+        sources: list[ImportSource] = [CarSource(p, handle, bounds) for p in _existing(files)]
         _run(sources, archive, db, False, None, False, as_json, quiet)

@@ -218,19 +218,23 @@ def index_includes(page_json: Mapping[str, Any]) -> tuple[_ById, _ById]:
 
 
 def page_tweets(page_json: Mapping[str, Any]) -> list[dict[str, Any]]:
-    """``data`` then ``includes.tweets``, each tweet version once (data wins)."""
+    """``data`` then ``includes.tweets``, each tweet version once (data wins). One id given twice
+    in ``data`` with different content is refused: keeping either would hide the other."""
     includes = page_json.get("includes") or {}
     if not isinstance(includes, dict):
         raise BadInputError("field 'includes' must be an object")
-    seen: set[str] = set()
+    seen: dict[str, dict[str, Any]] = {}
     out: list[dict[str, Any]] = []
-    tweets = _objects(page_json.get("data"), "data") + _objects(includes.get("tweets"), "includes.tweets")
-    for tweet in tweets:
+    data = _objects(page_json.get("data"), "data")
+    tweets = data + _objects(includes.get("tweets"), "includes.tweets")
+    for index, tweet in enumerate(tweets):
         tid = tweet.get("id")
         if isinstance(tid, str):
             if tid in seen:
+                if index < len(data) and seen[tid] != tweet:
+                    raise BadInputError(f"tweet {tid} appears twice in one page with different content")
                 continue
-            seen.add(tid)
+            seen[tid] = tweet
         out.append(tweet)
     return out
 
