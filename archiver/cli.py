@@ -62,7 +62,9 @@ def main() -> None:
         if isinstance(code, int) and code:
             sys.exit(code)
     except ArchiverError as exc:
-        print(f"archiver: error: {exc}", file=sys.stderr)
+        from archiver.terminal import clean
+
+        print(f"archiver: error: {clean(exc)}", file=sys.stderr)
         sys.exit(exc.exit_code)
     except typer.Exit as exc:
         sys.exit(exc.exit_code)

@@ -6,7 +6,14 @@ from typing import Any
 
 from rich.console import Console
 from rich.table import Table
-from rich.text import Text
+from rich.text import Text as _RichText
+
+from archiver.terminal import clean
+
+
+def Text(text: str, style: str = "") -> _RichText:  # noqa: N802 (stands in for rich's Text)
+    """rich ``Text`` of untrusted text, with terminal controls made visible (archiver.terminal)."""
+    return _RichText(clean(text), style=style)
 
 
 def _console() -> Console:
@@ -21,12 +28,12 @@ def print_status(summary: dict[str, Any]) -> None:
     table = Table(title="archive", show_header=False)
     for key in ("accounts", "tracked_accounts", "posts", "snapshots", "sightings", "edited_posts", "deleted_posts",
                 "unavailable_posts", "handle_renames", "media_files", "cids_verified", "cids_failed"):
-        table.add_row(key.replace("_", " "), str(summary[key]))
+        table.add_row(key.replace("_", " "), Text(str(summary[key])))
     console.print(table)
     run = summary.get("last_run")
     if run:
-        console.print(f"last run {run['id']} ({run['kind']}): {run['status']}, started {run['started_at']}, "
-                      f"ended {run['ended_at']}")
+        console.print(Text(f"last run {run['id']} ({run['kind']}): {run['status']}, started {run['started_at']}, "
+                           f"ended {run['ended_at']}"))
         for source in summary.get("last_run_sources", []):
             mark = "complete" if source["complete"] else "INCOMPLETE"
             problem = f" - {source['problem']}" if source["problem"] else ""

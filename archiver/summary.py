@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 
 from archiver.collect import RunOutcome
+from archiver.terminal import clean
 
 
 def print_run(outcome: RunOutcome, quiet: bool = False) -> None:
@@ -19,4 +20,4 @@ def print_run(outcome: RunOutcome, quiet: bool = False) -> None:
         if not source.complete or not quiet:
             state = "complete" if source.complete else "INCOMPLETE"
             detail = f": {source.problem}" if source.problem else ""
-            print(f"  {source.source}: {state}, {source.pages} pages, {source.posts} posts{detail}", file=out)
+            print(clean(f"  {source.source}: {state}, {source.pages} pages, {source.posts} posts{detail}"), file=out)

@@ -26,6 +26,7 @@ from typing import Any
 import orjson
 
 from archiver.errors import BadInputError
+from archiver.safe_paths import deletable
 
 NAME = ".manifest.json"
 FORMAT = 3
@@ -77,6 +78,8 @@ class Manifest:
         try:
             data = orjson.loads(path.read_bytes())
             files = data["files"]
+            if not isinstance(files, dict):
+                return {}
             if data.get("format") != FORMAT:
                 return {"files": files}  # an older layout: its files may be replaced, nothing is reused
             return dict(data)
@@ -185,8 +188,12 @@ class Manifest:
         self.drain()
         removed = 0
         for rel in sorted(self.previous_files - self.new.keys()):
-            target = self.out_dir / rel
-            if target.is_file():
+            # The manifest is a file in the site: whoever can write there could plant "../x" or an
+            # absolute path in it. Only plain relative names inside --out are ever deleted.
+            target = deletable(self.out_dir, rel)
+            if target is None:
+                continue
+            if target.is_symlink() or target.is_file():  # a symlink itself is removed, never its target
                 target.unlink()
                 removed += 1
                 _prune_empty(target.parent, self.out_dir)
