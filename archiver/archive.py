@@ -16,6 +16,7 @@ from archiver.checkpointer import WalCheckpointer
 from archiver.db import ArchiveLocation, current_revision, head_revision, locate, make_engine, upgrade
 from archiver.errors import ArchiverError, BadInputError
 from archiver.media import MediaFetcher
+from archiver.net_policy import NetPolicy
 from archiver.store import Store
 
 
@@ -30,8 +31,10 @@ class Archive:
     def media_dir(self) -> Path:
         return self.location.media_dir
 
-    def store(self, fetch_media: bool = True) -> Store:
-        fetcher = MediaFetcher() if fetch_media else None
+    def store(self, fetch_media: bool = True, allow_loopback: bool = True) -> Store:
+        """The archive's writer. Media URLs are fetched only from public addresses, and from
+        loopback only with ``allow_loopback`` (the sandbox; imports pass False unless told)."""
+        fetcher = MediaFetcher(policy=NetPolicy(allow_loopback=allow_loopback)) if fetch_media else None
         if fetcher is not None:
             self._fetchers.append(fetcher)
         database = self.engine.url.database

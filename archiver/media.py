@@ -14,8 +14,10 @@ from pathlib import Path
 import httpx
 
 from archiver.hashing import sha256_hex
+from archiver.net_policy import PUBLIC_ONLY, NetPolicy
 
 MAX_MEDIA_BYTES = 50 * 1024 * 1024
+MAX_REDIRECTS = 5
 
 
 def media_path(media_dir: Path, sha256: str) -> Path:
@@ -50,14 +52,33 @@ class Download:
 
 
 class MediaFetcher:
-    """Downloads images through httpx with a bounded size and timeout; failures are values."""
+    """Downloads images through httpx with a bounded size and timeout; failures are values.
 
-    def __init__(self, client: httpx.Client | None = None, timeout: float = 20.0) -> None:
-        self._client = client or httpx.Client(timeout=timeout, follow_redirects=True)
+    Every URL, and every redirect target before it is followed, must pass ``policy``
+    (``archiver.net_policy``): public addresses only unless loopback is explicitly allowed."""
+
+    def __init__(self, client: httpx.Client | None = None, timeout: float = 20.0,
+                 policy: NetPolicy = PUBLIC_ONLY) -> None:
+        self._client = client or httpx.Client(timeout=timeout, follow_redirects=False)
+        self.policy = policy
 
     def fetch(self, url: str) -> Download:
+        for _ in range(MAX_REDIRECTS + 1):
+            refusal = self.policy.refusal(url)
+            if refusal is not None:
+                return Download(None, None, refusal)
+            result = self._get(url)
+            if isinstance(result, Download):
+                return result
+            url = result
+        return Download(None, None, f"more than {MAX_REDIRECTS} redirects")
+
+    def _get(self, url: str) -> Download | str:
+        """The download, or the absolute URL a redirect points to (to be checked, then followed)."""
         try:
             with self._client.stream("GET", url) as response:
+                if response.is_redirect and "location" in response.headers:
+                    return str(response.url.join(response.headers["location"]))
                 if response.status_code != 200:
                     return Download(None, None, f"HTTP {response.status_code}")
                 chunks: list[bytes] = []

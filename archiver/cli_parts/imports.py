@@ -36,6 +36,9 @@ ReportDirOpt = Annotated[
 FetchMediaOpt = Annotated[
     bool, typer.Option("--fetch-media/--no-fetch-media", help="Download media the file links to.")
 ]
+AllowLoopbackOpt = Annotated[bool, typer.Option(
+    "--allow-loopback-media", help="Let --fetch-media reach 127.0.0.1/::1 (the sandbox, tests); never private "
+    "or link-local addresses.")]
 
 
 def _print(outcome: ImportOutcome, as_json: bool, quiet: bool) -> None:
@@ -56,13 +59,14 @@ def _print(outcome: ImportOutcome, as_json: bool, quiet: bool) -> None:
 
 
 def _run(sources: list[ImportSource], archive: Path | None, db: str | None, skip_bad: bool,
-         report_dir: Path | None, fetch_media: bool, as_json: bool, quiet: bool) -> None:
+         report_dir: Path | None, fetch_media: bool, as_json: bool, quiet: bool,
+         allow_loopback: bool = False) -> None:
     from archiver.archive import open_archive
     from archiver.importers.runner import run_import
     from archiver.progress import progress_hook
 
     with open_archive(archive, db, create=True) as handle:
-        store = handle.store(fetch_media)
+        store = handle.store(fetch_media, allow_loopback=allow_loopback)
         for source in sources:
             report = (report_dir or Path.cwd()) / f"{source.path.name}.skipped.jsonl"
             with progress_hook(interactive(quiet) and not as_json) as hook:
@@ -86,6 +90,7 @@ def register(app: typer.Typer) -> None:
         skip_bad: SkipBadOpt = False,
         report_dir: ReportDirOpt = None,
         fetch_media: FetchMediaOpt = False,
+        allow_loopback_media: AllowLoopbackOpt = False,
         archive: ArchiveOpt = None,
         db: DbOpt = None,
         as_json: JsonOpt = False,
@@ -98,7 +103,7 @@ def register(app: typer.Typer) -> None:
 
         bounds = limits(line_bytes=max_line_bytes, total_bytes=max_total_bytes)
         sources: list[ImportSource] = [TwarcSource(p, bounds) for p in _existing(files)]
-        _run(sources, archive, db, skip_bad, report_dir, fetch_media, as_json, quiet)
+        _run(sources, archive, db, skip_bad, report_dir, fetch_media, as_json, quiet, allow_loopback_media)
 
     @import_app.command("x-archive")
     def import_x_archive(
