@@ -21,7 +21,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
-_PARTS = ("core", "sandbox", "imports", "exports", "analysis", "tone", "report", "ops", "groups")
+_PARTS = ("core", "sandbox", "imports", "exports", "analysis", "tone", "report", "ops", "backup", "groups")
 
 
 def _version_callback(value: bool) -> None:
@@ -56,9 +56,12 @@ _register_parts()
 
 def main() -> None:
     """Entry point: an ArchiverError becomes one line on stderr and its exit code."""
+    from archiver.interrupt import EXIT_SIGTERM, Terminated, sigterm_raises
+
     try:
         # Outside standalone mode Typer *returns* the code of typer.Exit (and 130 for ^C).
-        code = app(standalone_mode=False)
+        with sigterm_raises():
+            code = app(standalone_mode=False)
         if isinstance(code, int) and code:
             sys.exit(code)
     except ArchiverError as exc:
@@ -69,11 +72,14 @@ def main() -> None:
     except typer.Exit as exc:
         sys.exit(exc.exit_code)
     except typer.Abort:
-        print("archiver: aborted", file=sys.stderr)
+        print("archiver: interrupted (SIGINT); the run is recorded as interrupted", file=sys.stderr)
         sys.exit(130)
     except KeyboardInterrupt:
         print("archiver: interrupted", file=sys.stderr)
         sys.exit(130)
+    except Terminated:
+        print("archiver: terminated (SIGTERM); the run is recorded as interrupted", file=sys.stderr)
+        sys.exit(EXIT_SIGTERM)
     except Exception as exc:  # usage errors: Typer may vendor its own click, so match by behaviour
         show = getattr(exc, "show", None)
         exit_code = getattr(exc, "exit_code", None)

@@ -19,6 +19,7 @@ from archiver.collectors.base import Collector, SourceState, make_collector
 from archiver.collectors.records import Page, SourceProblem
 from archiver.config import Config, Secrets, Source
 from archiver.errors import ArchiverError
+from archiver.interrupt import exit_code, is_interruption, mark_interrupted
 from archiver.store import T_ACCOUNT, T_HANDLE, T_POST, PageResult, Store
 
 
@@ -118,6 +119,10 @@ def run_collect(
             outcomes.append(outcome)
             if outcome.problem:
                 errors.append({"source": source.name, "error": outcome.problem})
+    except BaseException as exc:
+        if is_interruption(exc):  # Ctrl-C or SIGTERM: the run and its unfinished sources say so
+            mark_interrupted(store.engine, run_id, "SIGTERM" if exit_code(exc) == 143 else "SIGINT (Ctrl-C)")
+        raise
     finally:
         for collector in collectors.values():
             collector.close()

@@ -33,6 +33,7 @@ class Run(SQLModel, table=True):
     errors: str = Field(default="[]", sa_column=Column(Text, nullable=False, default="[]"))
     tool_version: str
     host: str | None = None
+    pid: int | None = None  # the process that runs it: a later command tells a dead run from a live one
 
 
 class Capture(SQLModel, table=True):

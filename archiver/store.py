@@ -11,6 +11,7 @@ retried from the start (``ingest``), where it then finds the winner's rows.
 
 from __future__ import annotations
 
+import os
 import random
 import socket
 import time
@@ -164,6 +165,7 @@ class Store:
                     "errors": "[]",
                     "tool_version": __version__,
                     "host": socket.gethostname(),
+                    "pid": os.getpid(),
                 },
             ).one()
             return int(row[0])

@@ -34,6 +34,7 @@ def register(app: typer.Typer) -> None:
             list[str] | None, typer.Option("--source", "-s", help="Only this source (repeatable).")
         ] = None,
         backfill: Annotated[bool, typer.Option("--backfill", help="Bluesky: also import the full repo CAR.")] = False,
+        init: Annotated[bool, typer.Option("--init", help="Create the archive if it does not exist yet.")] = False,
         archive: ArchiveOpt = None,
         db: DbOpt = None,
         quiet: QuietOpt = False,
@@ -47,10 +48,13 @@ def register(app: typer.Typer) -> None:
 
         cfg = load_config(_config_path(config))
         chosen = cfg.select(source)
-        handle = open_archive(archive, db, create=True)
-        with progress_hook(interactive(quiet)) as hook:
-            outcome = run_collect(handle.store(cfg.media), cfg, chosen, secrets_from_env(), progress=hook,
-                                  backfill=backfill)
+        handle = open_archive(archive, db, create=init)
+        try:
+            with progress_hook(interactive(quiet)) as hook:
+                outcome = run_collect(handle.store(cfg.media), cfg, chosen, secrets_from_env(), progress=hook,
+                                      backfill=backfill)
+        finally:
+            handle.close()
         if not quiet or outcome.status != "complete":
             print_run(outcome, quiet=quiet)
         raise typer.Exit(outcome.exit_code)

@@ -16,6 +16,12 @@ OutOpt = Annotated[Path | None, typer.Option("--out", "-o", help="Output file (d
 PlatformOpt = Annotated[str | None, typer.Option("--platform", help="Only this platform: x or bluesky.")]
 
 
+def _out(out: Path | None) -> Path | None:
+    from archiver.out_paths import out_file
+
+    return None if out is None else out_file(out)
+
+
 def _done(count: int, what: str, out: Path | None, quiet: bool) -> None:
     if not quiet and out is not None:
         typer.echo(f"wrote {count} {what} to {out}", err=True)
@@ -45,6 +51,7 @@ def register(app: typer.Typer) -> None:
         from archiver.exports.writers import write_rows
 
         _check_platform(platform)
+        _out(out)
         with open_archive(archive, db) as handle:
             rows = stream(handle.engine, posts_query(platform), POST_COLUMNS)
             _done(write_rows(rows, POST_COLUMNS, fmt, out, sys.stdout.buffer), "posts", out, quiet)
@@ -67,6 +74,7 @@ def register(app: typer.Typer) -> None:
         if fmt not in ("jsonl", "csv"):
             raise BadInputError(f"--format must be jsonl or csv for versions, not {fmt!r}")
         _check_platform(platform)
+        _out(out)
         with open_archive(archive, db) as handle:
             rows = stream(handle.engine, versions_query(platform), VERSION_COLUMNS)
             _done(write_rows(rows, VERSION_COLUMNS, fmt, out, sys.stdout.buffer), "versions", out, quiet)
@@ -84,6 +92,7 @@ def register(app: typer.Typer) -> None:
         from archiver.archive import open_archive
         from archiver.exports.twarc import write_twarc
 
+        _out(out)
         with open_archive(archive, db) as handle:
             if out is None:
                 write_twarc(handle.engine, sys.stdout.buffer, all_versions)

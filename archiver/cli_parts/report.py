@@ -25,10 +25,12 @@ def register(app: typer.Typer) -> None:
         import orjson
 
         from archiver.archive import open_archive
+        from archiver.out_paths import out_dir
         from archiver.progress import progress_hook
         from reports.build import build_site
 
         handle = open_archive(archive, db)
+        out_dir(out)
         try:
             with progress_hook(interactive(quiet)) as hook:
                 built = build_site(handle.engine, handle.media_dir, out, incremental=not full, progress=hook)

@@ -15,6 +15,7 @@ from __future__ import annotations
 import gc
 import hashlib
 import multiprocessing
+import os
 import socket
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -31,6 +32,7 @@ from archiver.collectors.records import CaptureRecord, Page
 from archiver.db import writer
 from archiver.errors import BadInputError
 from archiver.importers.models import ImportFile
+from archiver.interrupt import is_interruption
 from archiver.storable import check_page
 from archiver.store import T_RUN, PageResult, Store
 from archiver.timeutil import to_db, utcnow
@@ -220,7 +222,7 @@ def _insert_run(conn: Connection, source: ImportSource) -> int:
     row = conn.execute(insert(T_RUN).returning(T_RUN.c.id), {
         "kind": "import", "started_at": to_db(utcnow()), "status": "running",
         "sources": orjson.dumps([str(source.path)]).decode(), "counts": "{}", "errors": "[]",
-        "tool_version": __version__, "host": socket.gethostname(),
+        "tool_version": __version__, "host": socket.gethostname(), "pid": os.getpid(),
     }).one()
     return int(row[0])
 
@@ -350,7 +352,8 @@ def _run_import(
                 status="complete", finished_at=to_db(utcnow()), skipped=len(bad),
                 report_path=outcome.report_path))
     except BaseException as exc:
-        store.finish_run(run_id, "failed", outcome.as_dict(), [f"{type(exc).__name__}: {exc}"])
+        status = "interrupted" if is_interruption(exc) else "failed"
+        store.finish_run(run_id, status, outcome.as_dict(), [f"{type(exc).__name__}: {exc}"])
         raise
     store.finish_run(run_id, "complete", outcome.as_dict(), [r.message() for r in bad[:100]])
     return outcome

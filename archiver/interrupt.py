@@ -1,0 +1,114 @@
+"""Honest interruption: a run that did not finish says so.
+
+Why: Ctrl-C during ``collect`` used to leave its run ``running`` forever, and ``status`` then
+reported no coverage gap, a false assurance. Three pieces close that hole:
+
+- ``Terminated``: SIGTERM raises it (as SIGINT raises ``KeyboardInterrupt``), so the same
+  ``finally`` and ``except BaseException`` blocks run for both, and the CLI exits 143 (130 for
+  SIGINT) with one line.
+- ``mark_interrupted``: the run becomes ``interrupted`` and its unfinished sources incomplete with
+  reason ``interrupted``; coverage reports them as gaps.
+- ``close_stale_runs``: a run still ``running`` whose process is gone (SIGKILL, power loss) is
+  marked the same way by the next writing command on the same host, whichever it is.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.engine import Engine
+
+from archiver.db import writer
+from archiver.timeutil import to_db, utcnow
+
+EXIT_SIGINT = 130
+EXIT_SIGTERM = 143
+
+
+class Terminated(BaseException):
+    """SIGTERM arrived (systemd stop, ``kill``): unwinds like ``KeyboardInterrupt``."""
+
+
+def exit_code(exc: BaseException) -> int:
+    return EXIT_SIGTERM if isinstance(exc, Terminated) else EXIT_SIGINT
+
+
+def is_interruption(exc: BaseException) -> bool:
+    return isinstance(exc, (KeyboardInterrupt, Terminated))
+
+
+def _raise_terminated(_signum: int, _frame: Any) -> None:
+    raise Terminated("terminated (SIGTERM)")
+
+
+@contextmanager
+def sigterm_raises() -> Iterator[None]:
+    """While inside, SIGTERM raises ``Terminated`` in the main thread (restored afterwards)."""
+    try:
+        previous = signal.signal(signal.SIGTERM, _raise_terminated)
+    except ValueError:  # not the main thread: leave signals alone
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def mark_interrupted(engine: Engine, run_id: int, why: str) -> bool:
+    """Close ``run_id`` as ``interrupted`` (only if still ``running``) and every source of it that
+    did not finish as incomplete. Runs and coverage are bookkeeping: no evidence is touched."""
+    from archiver.store import T_COVERAGE, T_RUN
+
+    now = to_db(utcnow())
+    detail = f"interrupted: {why}"
+    with writer(engine).begin() as conn:
+        changed = conn.execute(
+            update(T_RUN).where(T_RUN.c.id == run_id, T_RUN.c.status == "running")
+            .values(status="interrupted", ended_at=now, errors=f'[{{"error": "{detail}"}}]')
+        ).rowcount
+        if changed:
+            conn.execute(
+                update(T_COVERAGE).where(T_COVERAGE.c.run_id == run_id, T_COVERAGE.c.ended_at.is_(None))
+                .values(ended_at=now, complete=False, reason="interrupted", detail=detail)
+            )
+    return bool(changed)
+
+
+def pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's live process
+        return True
+    return True
+
+
+def close_stale_runs(engine: Engine) -> list[int]:
+    """Mark ``interrupted`` every run of this host still ``running`` whose process is gone.
+
+    Only runs that recorded their pid and host are judged: a run of another machine, or one
+    whose process is alive, may really be at work."""
+    from archiver.store import T_RUN
+
+    host = socket.gethostname()
+    with engine.connect() as conn:
+        rows = conn.execute(select(T_RUN.c.id, T_RUN.c.pid).where(
+            T_RUN.c.status == "running", T_RUN.c.host == host, T_RUN.c.pid.is_not(None))).all()
+    closed = []
+    for run_id, pid in rows:
+        if int(pid) != os.getpid() and not pid_alive(int(pid)) and mark_interrupted(
+                engine, int(run_id), f"process {pid} on {host} ended before the run finished"):
+            closed.append(int(run_id))
+    return closed
+
+
+__all__ = ["EXIT_SIGINT", "EXIT_SIGTERM", "Terminated", "close_stale_runs", "exit_code", "is_interruption",
+           "mark_interrupted", "pid_alive", "sigterm_raises"]
