@@ -65,9 +65,10 @@ def main() -> None:
         if isinstance(code, int) and code:
             sys.exit(code)
     except ArchiverError as exc:
+        from archiver.redact import redact
         from archiver.terminal import clean
 
-        print(f"archiver: error: {clean(exc)}", file=sys.stderr)
+        print(f"archiver: error: {clean(redact(str(exc)))}", file=sys.stderr)
         sys.exit(exc.exit_code)
     except typer.Exit as exc:
         sys.exit(exc.exit_code)

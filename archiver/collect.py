@@ -20,6 +20,7 @@ from archiver.collectors.records import Page, SourceProblem
 from archiver.config import Config, Secrets, Source
 from archiver.errors import ArchiverError
 from archiver.interrupt import exit_code, is_interruption, mark_interrupted
+from archiver.redact import redact, register
 from archiver.store import T_ACCOUNT, T_HANDLE, T_POST, PageResult, Store
 
 
@@ -102,6 +103,7 @@ def run_collect(
     """Collect every source into one run; never raises for a single source's failure."""
     if any(_is_loopback(config.platform(s.platform).base_url) for s in sources):
         store.mark_sample_data()
+    register(secrets.x_bearer_token, secrets.bsky_app_password)
     run_id = store.start_run(kind, [s.name for s in sources])
     total = PageResult()
     outcomes: list[SourceOutcome] = []
@@ -172,6 +174,7 @@ def _collect_source(
     except Exception as exc:  # a collector bug or an SDK surprise must not stop other sources
         outcome.complete = False
         problems.append(f"{type(exc).__name__}: {exc}")
+    problems = [redact(p) or "" for p in problems]  # a server may echo what it was sent
     outcome.problem = "; ".join(problems) or None
     store.finish_coverage(coverage_id, outcome.pages, outcome.posts, outcome.complete,
                           reason=problems[0].split(":")[0] if problems else None, detail=outcome.problem)

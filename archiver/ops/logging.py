@@ -32,7 +32,9 @@ class JsonLineFormatter(logging.Formatter):
         entry.update(getattr(record, "fields", {}))
         if record.exc_info:
             entry["exception"] = self.formatException(record.exc_info).splitlines()[-1]
-        return orjson.dumps(entry, default=str).decode()
+        from archiver.redact import redact
+
+        return redact(orjson.dumps(entry, default=str).decode()) or ""
 
 
 def configure(
