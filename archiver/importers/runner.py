@@ -16,6 +16,7 @@ import gc
 import hashlib
 import multiprocessing
 import os
+import signal
 import socket
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -207,6 +208,10 @@ class _Validator:
 
 
 def _validate_child(source: ImportSource, sha: str, sender: Any) -> None:
+    # The parent owns interruption: Ctrl-C (sent to the whole process group) is its to handle, and
+    # its SIGTERM (``stop``) must simply end this process, not raise into it and print a traceback.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
     try:
         validate(source, sha, skip_bad=False)
         sender.send(None)

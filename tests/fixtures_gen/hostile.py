@@ -90,9 +90,9 @@ def wrong_link_car() -> bytes:
 
 
 def x_zip(path: Path, extra: dict[str, bytes] | None = None, tweet_items: list[dict[str, Any]] | None = None,
-          duplicate: str | None = None, symlink: tuple[str, str] | None = None) -> Path:
+          duplicate: str | None = None, symlink: tuple[str, str] | None = None, omit: str | None = None) -> Path:
     """The fixture X archive with extra members, a member written twice, or a symlink entry."""
-    members = x_archive.files(tweet_items) | (extra or {})
+    members = {k: v for k, v in (x_archive.files(tweet_items) | (extra or {})).items() if k != omit}
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
         for name, data in members.items():
             zf.writestr(name, data)
@@ -107,12 +107,15 @@ def x_zip(path: Path, extra: dict[str, bytes] | None = None, tweet_items: list[d
 
 def zeros_member_zip(path: Path, name: str, size: int) -> Path:
     """A small zip holding a member of ``size`` zero bytes (a zip bomb), written in chunks."""
-    x_zip(path)
+    x_zip(path, omit=name)
     with zipfile.ZipFile(path, "a", zipfile.ZIP_DEFLATED) as zf, zf.open(name, "w", force_zip64=True) as member:
         chunk = b"\x00" * (1 << 20)
         for _ in range(size // len(chunk)):
             member.write(chunk)
     return path
+
+
+MEDIA_NAME = f"data/tweets_media/{x_archive.BASE + 6}-FpMapAbC.jpg"
 
 
 def tweet(n: int, **changes: Any) -> dict[str, Any]:
