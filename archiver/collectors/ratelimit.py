@@ -14,6 +14,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 
+MIN_RETRY_WAIT = 0.05  # seconds: below this the budget is spent
+
+
 @dataclass
 class RetryBudget:
     max_total_wait: float = 900.0
@@ -46,6 +49,13 @@ class RetryBudget:
         else:
             delay = self.base_backoff * 2 ** (self.attempts - 1)
         delay = delay * (1.0 + 0.1 * self.rng.random())
+        remaining = self.max_total_wait - self.waited
+        if retry_after is None and reset_at is None:
+            # A server error has no reset time: back off as far as the budget still allows, so a
+            # 5xx late in the budget is still retried instead of given up after 0 retries.
+            delay = min(delay, remaining, self.max_single_wait)
+            if delay < MIN_RETRY_WAIT:
+                return False
         if delay > self.max_single_wait or self.waited + delay > self.max_total_wait:
             return False
         self.sleep(delay)
