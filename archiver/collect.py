@@ -16,11 +16,13 @@ from sqlalchemy import and_, func, or_, select
 from sqlalchemy.engine import Engine
 
 from archiver.collectors.base import Collector, SourceState, make_collector
-from archiver.collectors.records import Page, SourceProblem
+from archiver.collectors.records import Page, Progress, SourceProblem
 from archiver.config import Config, Secrets, Source
 from archiver.errors import ArchiverError
 from archiver.interrupt import exit_code, is_interruption, mark_interrupted
 from archiver.redact import redact, register
+from archiver.resume import record as record_progress
+from archiver.resume import streak_done
 from archiver.store import T_ACCOUNT, T_HANDLE, T_POST, PageResult, Store
 
 
@@ -155,7 +157,11 @@ def _collect_source(
     try:
         state = source_state(store.engine, source)
         state.backfill = backfill
+        state.done = streak_done(store.engine, source.name)
         for item in collector.collect(source, state):
+            if isinstance(item, Progress):  # a finished sub-fetch: the next run of this streak skips it
+                record_progress(store.engine, run_id, source.name, item)
+                continue
             if isinstance(item, SourceProblem):
                 problems.append(f"{item.reason}: {item.detail}" if item.detail else item.reason)
                 if item.fatal_for_source:

@@ -15,6 +15,7 @@ _TABLE_MODULES = (
     "analysis.cascade_models",
     "analysis.tone_models",
     "archiver.ops_models",
+    "archiver.resume_models",
 )
 
 for _name in _TABLE_MODULES:

@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from archiver.collectors.records import Page, SourceProblem
+from archiver.collectors.records import Page, Progress, SourceProblem
 from archiver.config import PlatformSettings, Secrets, Source
 
 
@@ -22,10 +22,12 @@ class SourceState:
     archived_ids: list[str] = field(default_factory=list)  # this account's live posts, to refresh
     tracked_ids: list[str] = field(default_factory=list)  # originals whose quotes/reposts/replies to follow
     backfill: bool = False  # Bluesky: also fetch the whole repo as a CAR (com.atproto.sync.getRepo)
+    # sub-fetches finished since the source's last complete run: (step, unit) -> what each found
+    done: dict[tuple[str, str], list[str]] = field(default_factory=dict)
 
 
 class Collector(Protocol):
-    def collect(self, source: Source, state: SourceState) -> Iterator[Page | SourceProblem]: ...
+    def collect(self, source: Source, state: SourceState) -> Iterator[Page | SourceProblem | Progress]: ...
 
     def close(self) -> None: ...
 

@@ -35,6 +35,7 @@ from archiver.collectors.records import (
     CaptureRecord,
     Page,
     PostRecord,
+    Progress,
     SourceProblem,
     StatusClaim,
 )
@@ -48,7 +49,7 @@ MAX_REPOSTERS = 200  # ordinary accounts whose repos are scanned per source and 
 MAX_REPOSTER_PAGES = 3  # listRecords pages per reposter repo
 GET_POSTS_BATCH = 25  # the AppView's limit
 
-Item = Page | SourceProblem
+Item = Page | SourceProblem | Progress
 
 
 class BlueskyCollector:
@@ -132,8 +133,8 @@ class _SourceRun:
     def run(self) -> Iterator[Item]:
         if not (yield from self.resolve()):
             return
-        yield from self.author_feed()
-        yield from self.own_reposts()
+        yield from self.once("feed", self.author_feed)
+        yield from self.once("own_reposts", self.own_reposts)
         targets = [u for u in dict.fromkeys([*self.state.tracked_ids, *self.originals])
                    if split_uri(u)[1] == POST_COLLECTION]
         if self.source.quotes:
@@ -142,13 +143,20 @@ class _SourceRun:
             yield from self.replies(targets)
         if self.source.reposters:
             yield from self.reposters(targets)
-        yield from self.refresh()
+        yield from self.once("refresh", self.refresh)
         if self.state.backfill:
             yield from self.backfill()
         if self.skipped:
             yield SourceProblem(self.source.name, "bad_record",
                                 f"{len(self.skipped)} malformed record(s) skipped, first: {self.skipped[0]}",
                                 fatal_for_source=False)
+
+    def once(self, step: str, fetch: Callable[[], Iterator[Item]], unit: str = "") -> Iterator[Item]:
+        """Run a sub-fetch unless this source's unfinished streak already finished it; mark it done."""
+        if (step, unit) in self.state.done:
+            return
+        yield from fetch()
+        yield Progress(step, unit)
 
     # -- identity -------------------------------------------------------------------------------
     def resolve(self) -> Generator[Item, None, bool]:
@@ -260,6 +268,11 @@ class _SourceRun:
             if uri in done:
                 continue
             done.add(uri)
+            if ("quotes", uri) in self.state.done:  # finished earlier in this streak: only its children
+                if depth < QUOTE_DEPTH:
+                    frontier += [(child, depth + 1) for child in self.state.done[("quotes", uri)]]
+                continue
+            children: list[str] = []
             cursor: str | None = None
             for _ in range(self.source.max_pages):
                 params = {"uri": uri, "cursor": cursor, "limit": self.page_size}
@@ -267,14 +280,18 @@ class _SourceRun:
                 views = orjson.loads(capture.body).get("posts") or []
                 posts = [p for p in (self._post(v) for v in views) if p is not None]
                 yield self.page(capture, posts)
-                if depth < QUOTE_DEPTH:
-                    frontier += [(p.platform_id, depth + 1) for p in posts]
+                children += [p.platform_id for p in posts]
                 cursor = response.cursor
                 if not cursor or not views:
                     break
+            if depth < QUOTE_DEPTH:
+                frontier += [(child, depth + 1) for child in children]
+            yield Progress("quotes", uri, children)
 
     def replies(self, targets: list[str]) -> Iterator[Item]:
         for uri in targets:
+            if ("replies", uri) in self.state.done:
+                continue
             _, capture = self.caller.call(
                 "getPostThread", self.c.appview.get_post_thread, uri=uri, depth=THREAD_DEPTH, parent_height=0)
             thread = orjson.loads(capture.body).get("thread") or {}
@@ -292,6 +309,7 @@ class _SourceRun:
                 stack.extend(node.get("replies") or [])
             if posts:
                 yield self.page(capture, posts)
+            yield Progress("replies", uri)
 
     def reposters(self, targets: list[str]) -> Iterator[Item]:
         """Ordinary accounts' repost records of tracked posts: getRepostedBy names the accounts
@@ -299,6 +317,11 @@ class _SourceRun:
         wanted = set(targets)
         reposters: dict[str, AccountRecord] = {}
         for uri in targets:
+            if ("repostedBy", uri) in self.state.done:
+                for did in self.state.done[("repostedBy", uri)]:
+                    reposters.setdefault(did, AccountRecord("bluesky", did, None))
+                continue
+            found: list[str] = []
             cursor: str | None = None
             for _ in range(MAX_REPOSTER_PAGES):
                 params = {"uri": uri, "cursor": cursor, "limit": self.page_size}
@@ -310,17 +333,22 @@ class _SourceRun:
                     yield self.page(capture, accounts=accounts)
                 for account in accounts:
                     if account.platform_id != self.did:
-                        reposters.setdefault(account.platform_id, account)
+                        reposters[account.platform_id] = account
+                        found.append(account.platform_id)
                 cursor = response.cursor
                 if not cursor or not profiles:
                     break
+            yield Progress("repostedBy", uri, found)
         for account in list(reposters.values())[:MAX_REPOSTERS]:
+            if ("reposter", account.platform_id) in self.state.done:
+                continue
             for records, capture in self._records(account.platform_id, REPOST_COLLECTION, MAX_REPOSTER_PAGES):
                 kept = [r for r in records if isinstance(r.get("value"), dict)
                         and (r["value"].get("subject") or {}).get("uri") in wanted]
                 posts = [p for p in (self._from_record(r, account) for r in kept) if p is not None]
                 if posts:
                     yield self.page(capture, posts)
+            yield Progress("reposter", account.platform_id)
 
     # -- deletions ------------------------------------------------------------------------------
     def refresh(self) -> Iterator[Item]:

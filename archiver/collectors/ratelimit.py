@@ -13,7 +13,6 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-
 MIN_RETRY_WAIT = 0.05  # seconds: below this the budget is spent
 
 

@@ -156,6 +156,17 @@ class SourceProblem:
     fatal_for_source: bool = True
 
 
+@dataclass(slots=True)
+class Progress:
+    """A sub-fetch the collector finished in this run (``step`` of ``unit``: the author feed, the
+    quotes of one post, one reposter's repo). Until the source completes, the next runs skip it.
+    ``found`` lists what it discovered that later steps build on, so skipping it loses nothing."""
+
+    step: str
+    unit: str = ""
+    found: list[str] = field(default_factory=list)
+
+
 def normalized_content(post: PostRecord, media_hashes: list[str | None]) -> dict[str, Any]:
     """The content that ``content_sha256`` covers: everything that makes the statement what it is,
     and nothing that changes by itself (engagement counts, handles, display names).
