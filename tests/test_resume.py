@@ -37,7 +37,7 @@ def test_harsh_faults_converge_within_a_bounded_number_of_runs(tmp_path: Path) -
         with SandboxServer(fault_hook=plan) as sandbox:
             config = sandbox_config(sandbox.base_url, timeout_seconds=2.0, max_wait_seconds=5.0)
             resumed = 0
-            for runs in range(1, MAX_RUNS + 1):
+            for _run in range(MAX_RUNS):
                 before = {s.name: streak_done(archive.engine, s.name) for s in config.sources}
                 resumed += sum(bool(done) for done in before.values())
                 run_collect(archive.store(False), config, config.sources, NO_SECRETS, sleep=lambda _s: None)
