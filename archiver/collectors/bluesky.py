@@ -269,8 +269,7 @@ class _SourceRun:
                 continue
             done.add(uri)
             if ("quotes", uri) in self.state.done:  # finished earlier in this streak: only its children
-                if depth < QUOTE_DEPTH:
-                    frontier += [(child, depth + 1) for child in self.state.done[("quotes", uri)]]
+                frontier += [(c, depth + 1) for c in self.state.done[("quotes", uri)] if depth < QUOTE_DEPTH]
                 continue
             children: list[str] = []
             cursor: str | None = None
@@ -289,9 +288,7 @@ class _SourceRun:
             yield Progress("quotes", uri, children)
 
     def replies(self, targets: list[str]) -> Iterator[Item]:
-        for uri in targets:
-            if ("replies", uri) in self.state.done:
-                continue
+        for uri in (u for u in targets if ("replies", u) not in self.state.done):
             _, capture = self.caller.call(
                 "getPostThread", self.c.appview.get_post_thread, uri=uri, depth=THREAD_DEPTH, parent_height=0)
             thread = orjson.loads(capture.body).get("thread") or {}
