@@ -91,24 +91,27 @@ def pid_alive(pid: int) -> bool:
     return True
 
 
-def close_stale_runs(engine: Engine) -> list[int]:
-    """Mark ``interrupted`` every run of this host still ``running`` whose process is gone.
-
-    Only runs that recorded their pid and host are judged: a run of another machine, or one
-    whose process is alive, may really be at work."""
+def stale_runs(engine: Engine) -> list[tuple[int, int]]:
+    """(run id, pid) of this host's runs still ``running`` whose process is gone: read-only, for
+    ``status``, which must not call them covered before a writing command closes them."""
     from archiver.store import T_RUN
 
     host = socket.gethostname()
     with engine.connect() as conn:
         rows = conn.execute(select(T_RUN.c.id, T_RUN.c.pid).where(
             T_RUN.c.status == "running", T_RUN.c.host == host, T_RUN.c.pid.is_not(None))).all()
-    closed = []
-    for run_id, pid in rows:
-        if int(pid) != os.getpid() and not pid_alive(int(pid)) and mark_interrupted(
-                engine, int(run_id), f"process {pid} on {host} ended before the run finished"):
-            closed.append(int(run_id))
-    return closed
+    return [(int(r), int(p)) for r, p in rows if int(p) != os.getpid() and not pid_alive(int(p))]
+
+
+def close_stale_runs(engine: Engine) -> list[int]:
+    """Mark ``interrupted`` every run of this host still ``running`` whose process is gone.
+
+    Only runs that recorded their pid and host are judged: a run of another machine, or one
+    whose process is alive, may really be at work."""
+    host = socket.gethostname()
+    return [run_id for run_id, pid in stale_runs(engine)
+            if mark_interrupted(engine, run_id, f"process {pid} on {host} ended before the run finished")]
 
 
 __all__ = ["EXIT_SIGINT", "EXIT_SIGTERM", "Terminated", "close_stale_runs", "exit_code", "is_interruption",
-           "mark_interrupted", "pid_alive", "sigterm_raises"]
+           "mark_interrupted", "pid_alive", "sigterm_raises", "stale_runs"]

@@ -111,6 +111,9 @@ def test_a_killed_run_is_closed_by_the_next_writing_command(archive: Archive, co
     proc.kill()
     proc.join()
     assert _runs(archive)[0][1] == "running"
+    rc, out, err = run_cli(capsys, archive, "status", "--json")  # read-only, but no false assurance
+    assert rc == 0, err
+    assert any("still marked running" in gap for gap in orjson.loads(out)["coverage_gaps"])
     path = tmp_path / "one.jsonl"
     path.write_bytes(hostile.twarc_line([hostile.v2_tweet("123")]))
     rc, _, err = run_cli(capsys, archive, "import", "twarc", str(path))  # not `archiver run`

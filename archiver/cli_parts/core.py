@@ -100,6 +100,12 @@ def register(app: typer.Typer) -> None:
             summary["coverage_gaps"] = coverage_gaps(handle.engine)
         except ImportError:  # the operations capability is optional
             pass
+        from archiver.interrupt import stale_runs
+
+        dead = [f"run {run_id}: still marked running, but its process {pid} is gone (interrupted; the next "
+                "writing command records it)" for run_id, pid in stale_runs(handle.engine)]
+        if dead:
+            summary["coverage_gaps"] = [*summary.get("coverage_gaps", []), *dead]
         if json_out:
             typer.echo(orjson.dumps(summary, option=orjson.OPT_INDENT_2).decode())
         else:
