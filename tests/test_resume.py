@@ -20,7 +20,7 @@ from tests.test_ops_faults_collect import archive_state
 
 MIX = "rate_limit=0.15,server_error=0.10,malformed=0.05,reset_header_missing=0.5"
 NO_SECRETS = Secrets(None, None, None)
-MAX_RUNS = 20  # bench/converge_faults.py measured 6-15 runs (docs/operations.md)
+MAX_RUNS = 20  # bench/converge_faults.py measured 5-15 runs (docs/operations.md)
 
 
 def test_harsh_faults_converge_within_a_bounded_number_of_runs(tmp_path: Path) -> None:

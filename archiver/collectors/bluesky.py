@@ -199,9 +199,10 @@ class _SourceRun:
 
     def author_feed(self) -> Iterator[Item]:
         """Every page of the feed. A repost item yields only the ORIGINAL post: the repost itself
-        comes from listRecords, with its exact createdAt and ``via``."""
+        comes from listRecords, with its exact createdAt and ``via``. An unfinished streak resumes
+        after its last page (``feed-cursor``); the newer pages are caught up once the source completes."""
         feed_filter = "posts_with_replies" if self.source.replies else "posts_no_replies"
-        cursor: str | None = None
+        cursor: str | None = next(iter(self.state.done.get(("feed-cursor", ""), [])[-1:]), None)
         for _ in range(self.source.max_pages):
             response, capture = self.caller.call(
                 "getAuthorFeed", self.c.appview.get_author_feed, actor=self.did, cursor=cursor,
@@ -222,6 +223,7 @@ class _SourceRun:
             cursor = response.cursor
             if not cursor or not feed:
                 return
+            yield Progress("feed-cursor", "", [cursor])
 
     def _records(self, repo: str, collection: str, max_pages: int) -> Iterator[tuple[list[dict[str, Any]],
                                                                                       CaptureRecord]]:
@@ -314,9 +316,8 @@ class _SourceRun:
         wanted = set(targets)
         reposters: dict[str, AccountRecord] = {}
         for uri in targets:
-            if ("repostedBy", uri) in self.state.done:
-                for did in self.state.done[("repostedBy", uri)]:
-                    reposters.setdefault(did, AccountRecord("bluesky", did, None))
+            if ("repostedBy", uri) in self.state.done:  # finished earlier in this streak: only whom it found
+                reposters.update({d: AccountRecord("bluesky", d, None) for d in self.state.done[("repostedBy", uri)]})
                 continue
             found: list[str] = []
             cursor: str | None = None
