@@ -93,6 +93,15 @@ def _check_post(post: PostRecord) -> None:
             check_text(text, f"{where}: {name}")
 
 
+def check_records(posts: Iterable[PostRecord], accounts: Iterable[AccountRecord]) -> None:
+    """The per-record part of ``check_page``, for a reader that groups several lines in one page
+    (twarc flatten output) and wants a bad value to name its own line."""
+    for account in accounts:
+        _check_account(account, "account")
+    for post in posts:
+        _check_post(post)
+
+
 def check_page(page: Page) -> None:
     """Raise ``BadInputError`` naming the first value of ``page`` that cannot be stored as is.
 
@@ -125,4 +134,4 @@ def check_pages(pages: Iterable[Page]) -> None:
         check_page(page)
 
 
-__all__ = ["INT64_MAX", "check_int", "check_page", "check_pages", "check_text", "valid_id"]
+__all__ = ["INT64_MAX", "check_int", "check_page", "check_pages", "check_records", "check_text", "valid_id"]

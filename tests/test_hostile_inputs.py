@@ -207,3 +207,18 @@ def test_car_link_of_the_wrong_type_exits_2(archive: Archive, tmp_path: Path,
     car = tmp_path / "link.car"
     car.write_bytes(hostile.wrong_link_car())
     assert "a link must be a CID" in _refused(capsys, archive, "import", "bluesky-car", str(car))
+
+
+def test_bad_value_in_flatten_output_names_its_own_line(archive: Archive, tmp_path: Path,
+                                                        capsys: pytest.CaptureFixture[str]) -> None:
+    author = {"id": "2244994945", "username": "a", "name": "A"}
+    lines = [orjson.dumps(hostile.v2_tweet(str(500 + n), author=author)) for n in range(10)]
+    lines[4] = orjson.dumps(hostile.v2_tweet("504", author=author, public_metrics={"like_count": 2**63}))
+    path = tmp_path / "flat.jsonl"
+    path.write_bytes(b"\n".join(lines) + b"\n")
+    assert "flat.jsonl:5:" in _refused(capsys, archive, "import", "twarc", str(path))
+    report = tmp_path / "reports"
+    report.mkdir()
+    code, _, err = run_cli(capsys, archive, "import", "twarc", str(path), "--skip-bad", "--report-dir", str(report))
+    assert code == 0, err
+    assert counts(archive)["post"] == 9  # only the bad line was skipped, not its whole run of lines

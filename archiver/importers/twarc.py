@@ -29,6 +29,7 @@ from archiver.collectors.x_normalize import (
 from archiver.errors import BadInputError
 from archiver.importers.runner import BadRow, Item, file_fingerprint
 from archiver.limits import DEFAULT, Limits
+from archiver.storable import check_records
 from archiver.timeutil import parse_iso, utcnow
 from archiver.urls import strip_credentials
 
@@ -212,6 +213,7 @@ class TwarcSource:
                     elif "id" in obj:
                         meta, when = _twarc_meta(obj)
                         posts, accounts = flat_posts(obj)
+                        check_records(posts, accounts)  # a bad value names its own line, not its run's
                         run.append((lineno, body, _stamp(posts, when), accounts, meta, when))
                         if len(run) >= FLAT_RUN:
                             yield from flush()
