@@ -19,7 +19,7 @@ from archiver.collectors.base import Collector, SourceState, make_collector
 from archiver.collectors.records import Page, Progress, SourceProblem
 from archiver.config import Config, Secrets, Source
 from archiver.errors import ArchiverError
-from archiver.interrupt import exit_code, is_interruption, mark_interrupted
+from archiver.interrupt import exit_code, is_interruption, mark_interrupted, raise_if_interrupted
 from archiver.redact import redact, register
 from archiver.resume import record as record_progress
 from archiver.resume import streak_done
@@ -175,9 +175,11 @@ def _collect_source(
             if progress:
                 progress(source.name, outcome.posts)
     except ArchiverError as exc:
+        raise_if_interrupted()
         outcome.complete = False
         problems.append(str(exc))
     except Exception as exc:  # a collector bug or an SDK surprise must not stop other sources
+        raise_if_interrupted()  # unless it is a Ctrl-C that a library wrapped (psycopg's QueryCanceled)
         outcome.complete = False
         problems.append(f"{type(exc).__name__}: {exc}")
     problems = [redact(p) or "" for p in problems]  # a server may echo what it was sent

@@ -43,22 +43,44 @@ def is_interruption(exc: BaseException) -> bool:
     return isinstance(exc, (KeyboardInterrupt, Terminated))
 
 
-def _raise_terminated(_signum: int, _frame: Any) -> None:
+_received: list[int] = []  # signals seen while ``sigterm_raises`` was active
+
+
+def _raise_terminated(signum: int, _frame: Any) -> None:
+    _received.append(signum)
+    if signum == signal.SIGINT:
+        raise KeyboardInterrupt
     raise Terminated("terminated (SIGTERM)")
+
+
+def interrupted() -> bool:
+    return bool(_received)
+
+
+def raise_if_interrupted() -> None:
+    """Re-raise a signal that a library turned into an ordinary error on its way up (psycopg, for
+    one, cancels the query and raises ``QueryCanceled`` for a Ctrl-C): code that catches
+    ``Exception`` to go on with the next source calls this first."""
+    if _received:
+        raise Terminated("terminated (SIGTERM)") if _received[-1] == signal.SIGTERM else KeyboardInterrupt
 
 
 @contextmanager
 def sigterm_raises() -> Iterator[None]:
-    """While inside, SIGTERM raises ``Terminated`` in the main thread (restored afterwards)."""
+    """While inside, SIGTERM raises ``Terminated`` and SIGINT ``KeyboardInterrupt`` in the main
+    thread, and both are remembered for ``raise_if_interrupted`` (restored afterwards)."""
     try:
         previous = signal.signal(signal.SIGTERM, _raise_terminated)
     except ValueError:  # not the main thread: leave signals alone
         yield
         return
+    previous_int = signal.signal(signal.SIGINT, _raise_terminated)
+    _received.clear()
     try:
         yield
     finally:
         signal.signal(signal.SIGTERM, previous)
+        signal.signal(signal.SIGINT, previous_int)
 
 
 def mark_interrupted(engine: Engine, run_id: int, why: str) -> bool:
@@ -113,5 +135,6 @@ def close_stale_runs(engine: Engine) -> list[int]:
             if mark_interrupted(engine, run_id, f"process {pid} on {host} ended before the run finished")]
 
 
-__all__ = ["EXIT_SIGINT", "EXIT_SIGTERM", "Terminated", "close_stale_runs", "exit_code", "is_interruption",
-           "mark_interrupted", "pid_alive", "sigterm_raises", "stale_runs"]
+__all__ = ["EXIT_SIGINT", "EXIT_SIGTERM", "Terminated", "close_stale_runs", "exit_code", "interrupted",
+           "is_interruption",
+           "mark_interrupted", "pid_alive", "raise_if_interrupted", "sigterm_raises", "stale_runs"]

@@ -33,7 +33,7 @@ from archiver.collectors.records import CaptureRecord, Page
 from archiver.db import writer
 from archiver.errors import BadInputError
 from archiver.importers.models import ImportFile
-from archiver.interrupt import is_interruption
+from archiver.interrupt import interrupted, is_interruption, raise_if_interrupted
 from archiver.storable import check_page
 from archiver.store import T_RUN, PageResult, Store
 from archiver.timeutil import to_db, utcnow
@@ -357,8 +357,9 @@ def _run_import(
                 status="complete", finished_at=to_db(utcnow()), skipped=len(bad),
                 report_path=outcome.report_path))
     except BaseException as exc:
-        status = "interrupted" if is_interruption(exc) else "failed"
+        status = "interrupted" if is_interruption(exc) or interrupted() else "failed"
         store.finish_run(run_id, status, outcome.as_dict(), [f"{type(exc).__name__}: {exc}"])
+        raise_if_interrupted()  # a Ctrl-C that the database driver wrapped ends as one, exit 130
         raise
     store.finish_run(run_id, "complete", outcome.as_dict(), [r.message() for r in bad[:100]])
     return outcome
