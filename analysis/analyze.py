@@ -21,17 +21,17 @@ import orjson
 from sqlalchemy import Table, delete, insert, select
 from sqlalchemy.engine import Connection, Engine
 
-from analysis.cascade_models import T_AMPLIFICATION, T_CASCADE, T_EDGE
-from analysis.cascade_models import T_ANALYSIS_RUN as T_RUN
 from analysis.cascades import PROVENANCE_NAMES, load_follows
 from analysis.compute import ANALYZER, ANALYZER_VERSION, CascadeResult, Computation, compute
 from analysis.post_table import KIND_NAMES, PostTable, load_post_table
 from analysis.tone_store import analyze_step as run_tone_step
 from archiver.bulk import Bulk
+from archiver.chunks import chunked
 from archiver.db import writer
+from archiver.tables import T_AMPLIFICATION, T_CASCADE, T_EDGE
+from archiver.tables import T_ANALYSIS_RUN as T_RUN
 from archiver.timeutil import utcnow
 
-_CHUNK = 400
 _INSERT_BATCH = 5000
 
 AnalysisStep = Callable[[Engine, bool], dict[str, Any]]
@@ -75,7 +75,7 @@ def run_cascades(engine: Engine, force: bool = False) -> dict[str, Any]:
             "analyzer": ANALYZER, "version": ANALYZER_VERSION, "started_at": started,
             "counts": "{}",
         }).scalar_one()
-        for chunk in _chunks([*removed, *rewritten]):
+        for chunk in chunked([*removed, *rewritten]):
             conn.execute(delete(T_EDGE).where(T_EDGE.c.root_post_id.in_(chunk)))
             conn.execute(delete(T_CASCADE).where(T_CASCADE.c.root_post_id.in_(chunk)))
         _insert(conn, T_EDGE, (e for c in result.cascades for e in _edge_rows(table, result, c, run_id)))
@@ -143,11 +143,6 @@ def _cascade_row(
     }
 
 
-def _chunks(items: list[int]) -> Iterable[list[int]]:
-    for start in range(0, len(items), _CHUNK):
-        yield items[start:start + _CHUNK]
-
-
 def _ordered(table: Table, rows: Iterable[dict[str, Any]]) -> Iterable[tuple[Any, ...]]:
     names = [c.name for c in table.columns]
     for row in rows:
@@ -155,27 +150,18 @@ def _ordered(table: Table, rows: Iterable[dict[str, Any]]) -> Iterable[tuple[Any
 
 
 def _insert(conn: Connection, table: Table, rows: Iterable[tuple[Any, ...]]) -> None:
-    """Bulk insert of tuples in table column order, through ``Bulk.insert`` (the driver's
-    executemany), in batches.
+    """Bulk insert of tuples of Python values in table column order, through ``Bulk.insert`` (the
+    driver's executemany), in batches.
 
     Why not ``conn.execute(insert(table), batch)``: on a million edges SQLAlchemy's per-row parameter
-    processing cost twice the database's own work. Values still go through each column type's own
-    bind processor (the UTC datetime type included), so rows are stored exactly as the ORM would.
+    processing cost twice the database's own work. ``Bulk`` converts datetimes and booleans as the
+    column types would, so rows are stored exactly as the ORM would store them.
     """
     bulk = Bulk(conn)
     names = tuple(c.name for c in table.columns)
-    active = [(i, p) for i, c in enumerate(table.columns) if (p := c.type.dialect_impl(conn.dialect).bind_processor(
-        conn.dialect)) is not None]
-    batch: list[Any] = []
+    batch: list[tuple[Any, ...]] = []
     for row in rows:
-        if active:
-            values = list(row)
-            for i, process in active:
-                if values[i] is not None:
-                    values[i] = process(values[i])
-            batch.append(tuple(values))
-        else:
-            batch.append(row)
+        batch.append(row)
         if len(batch) >= _INSERT_BATCH:
             bulk.insert(table, names, batch)
             batch = []

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Column, Index, Table, Text
+from sqlalchemy import Column, Index, Text
 from sqlmodel import Field, SQLModel
 
 
@@ -103,8 +103,3 @@ class Amplification(SQLModel, table=True):
     analyzer_version: str
     analysis_run_id: int | None = Field(default=None, foreign_key="analysis_run.id")
 
-
-T_ANALYSIS_RUN: Table = AnalysisRun.__table__  # type: ignore[attr-defined,assignment]
-T_EDGE: Table = ReshareEdge.__table__  # type: ignore[attr-defined,assignment]
-T_CASCADE: Table = Cascade.__table__  # type: ignore[attr-defined,assignment]
-T_AMPLIFICATION: Table = Amplification.__table__  # type: ignore[attr-defined,assignment]

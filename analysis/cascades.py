@@ -32,10 +32,10 @@ from datetime import datetime
 from sqlalchemy import or_, select
 from sqlalchemy.engine import Connection, Engine
 
-from analysis.cascade_models import T_EDGE
 from analysis.post_table import KIND_CODES, MISSING, NONE, PostTable
+from archiver.chunks import chunked
 from archiver.errors import BadInputError
-from archiver.store import T_ACCOUNT, T_FOLLOW, T_POST
+from archiver.tables import T_ACCOUNT, T_EDGE, T_FOLLOW, T_POST
 
 EXACT, INFERRED, ROOT_DEFAULT = 1, 2, 3
 PROVENANCE_NAMES: tuple[str | None, ...] = (None, "exact", "inferred", "root_default")
@@ -297,12 +297,12 @@ def load_cascade_tree(engine: Engine, post_id: int) -> CascadeTree | None:
             return None
         ids = [root, *(int(r[0]) for r in edge_rows)]
         posts = {}
-        for start in range(0, len(ids), 400):
+        for part in chunked(ids):
             for r in conn.execute(
                 select(T_POST.c.id, T_POST.c.platform, T_POST.c.platform_id, T_POST.c.url, T_POST.c.kind,
                        T_POST.c.account_id, T_ACCOUNT.c.handle, T_POST.c.created_at)
                 .join(T_ACCOUNT, T_ACCOUNT.c.id == T_POST.c.account_id)
-                .where(T_POST.c.id.in_(ids[start:start + 400]))
+                .where(T_POST.c.id.in_(part))
             ):
                 posts[int(r[0])] = r
     edges = [TreeEdge(int(r[0]), int(r[1]), r[2], r[3], r[4]) for r in edge_rows]

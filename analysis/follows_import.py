@@ -20,7 +20,7 @@ from sqlalchemy.engine import Connection
 from archiver.archive import Archive
 from archiver.collectors.records import CaptureRecord, Follow, Page, Platform
 from archiver.errors import BadInputError
-from archiver.store import T_ACCOUNT, T_FOLLOW, T_HANDLE
+from archiver.tables import T_ACCOUNT, T_FOLLOW, T_HANDLE
 from archiver.timeutil import utcnow
 
 

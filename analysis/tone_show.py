@@ -20,7 +20,7 @@ from sqlalchemy.engine import Engine
 
 from analysis.tone_store import PostTone, coverage_of, post_tones
 from archiver.errors import BadInputError
-from archiver.store import T_ACCOUNT, T_POST, T_SNAPSHOT
+from archiver.tables import T_ACCOUNT, T_POST, T_SNAPSHOT
 
 
 def find_post(engine: Engine, ref: str) -> int:

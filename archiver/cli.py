@@ -11,7 +11,7 @@ import sys
 import typer
 
 from archiver import __version__
-from archiver.errors import ArchiverError
+from archiver.errors import EXIT_INTERRUPTED, ArchiverError
 
 app = typer.Typer(
     name="archiver",
@@ -42,13 +42,7 @@ def _register_parts() -> None:
     import importlib
 
     for name in _PARTS:
-        try:
-            module = importlib.import_module(f"archiver.cli_parts.{name}")
-        except ModuleNotFoundError as exc:
-            if exc.name == f"archiver.cli_parts.{name}":
-                continue
-            raise
-        module.register(app)
+        importlib.import_module(f"archiver.cli_parts.{name}").register(app)
 
 
 _register_parts()
@@ -68,10 +62,10 @@ def main() -> None:
         sys.exit(exc.exit_code)
     except typer.Abort:
         print("archiver: aborted", file=sys.stderr)
-        sys.exit(130)
+        sys.exit(EXIT_INTERRUPTED)
     except KeyboardInterrupt:
         print("archiver: interrupted", file=sys.stderr)
-        sys.exit(130)
+        sys.exit(EXIT_INTERRUPTED)
     except Exception as exc:  # usage errors: Typer may vendor its own click, so match by behaviour
         show = getattr(exc, "show", None)
         exit_code = getattr(exc, "exit_code", None)

@@ -18,8 +18,9 @@ from sqlalchemy.engine import Engine
 from archiver.collectors.base import Collector, SourceState, make_collector
 from archiver.collectors.records import Page, SourceProblem
 from archiver.config import Config, Secrets, Source
-from archiver.errors import ArchiverError
-from archiver.store import T_ACCOUNT, T_HANDLE, T_POST, PageResult, Store
+from archiver.errors import ArchiverError, exit_code_for_status
+from archiver.store import PageResult, Store
+from archiver.tables import T_ACCOUNT, T_HANDLE, T_POST
 
 
 @dataclass
@@ -40,7 +41,7 @@ class RunOutcome:
 
     @property
     def exit_code(self) -> int:
-        return {"complete": 0, "partial": 3}.get(self.status, 1)
+        return exit_code_for_status(self.status)
 
 
 ProgressHook = Callable[[str, int], None]
@@ -75,7 +76,7 @@ def _newest_timeline_id(engine: Engine, account_pk: int, platform_id: str) -> st
     """X ``since_id``: the newest post seen in this account's own timeline captures. A post of the
     account that reached the archive another way (a quote lookup, an import) must not move it,
     or older timeline entries would be skipped."""
-    from archiver.store import T_CAPTURE, T_SIGHTING
+    from archiver.tables import T_CAPTURE, T_SIGHTING
 
     with engine.connect() as conn:
         ids = conn.execute(

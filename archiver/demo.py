@@ -20,11 +20,11 @@ from archiver.archive import Archive, open_archive
 from archiver.collect import RunOutcome, run_collect
 from archiver.config import Secrets
 from archiver.errors import BadInputError
-from archiver.models import ArchiveMeta, table_of
 from archiver.queries import archive_summary
 from archiver.sandbox.config import sandbox_config
 from archiver.sandbox.scenario import SYNTHETIC_NOTICE
 from archiver.sandbox.server import SandboxServer
+from archiver.tables import T_META
 from archiver.verify import verify_archive
 
 Say = Callable[[str], None]
@@ -67,13 +67,9 @@ def _is_sample_archive(archive_dir: Path) -> bool:
         handle = open_archive(archive_dir, f"sqlite:///{(archive_dir / 'archive.db').resolve()}")
     except Exception:
         return False
-    try:
-        table = table_of(ArchiveMeta)
-        with handle.engine.connect() as conn:
-            value = conn.execute(select(table.c.value).where(table.c.key == "sample_data")).scalar()
-        return value == "1"
-    finally:
-        handle.close()
+    with handle, handle.engine.connect() as conn:
+        value = conn.execute(select(T_META.c.value).where(T_META.c.key == "sample_data")).scalar()
+    return value == "1"
 
 
 def run_demo(out: Path, say: Say, build_report: bool = True) -> DemoResult:
@@ -81,7 +77,7 @@ def run_demo(out: Path, say: Say, build_report: bool = True) -> DemoResult:
     handle = open_archive(archive_dir, f"sqlite:///{(archive_dir / 'archive.db').resolve()}", create=True)
     result = DemoResult(archive_dir=archive_dir)
     say(f"NOTE: {SYNTHETIC_NOTICE}")
-    try:
+    with handle:
         with SandboxServer(port=0) as sandbox:
             say(f"sandbox on {sandbox.base_url}; archive at {archive_dir}")
             config = sandbox_config(sandbox.base_url)
@@ -108,8 +104,6 @@ def run_demo(out: Path, say: Say, build_report: bool = True) -> DemoResult:
         _say_summary(result.summary, say)
         if build_report:
             result.report_index = _report(handle, out / "report", say)
-    finally:
-        handle.close()
     return result
 
 
@@ -126,19 +120,14 @@ def _say_summary(s: dict[str, Any], say: Say) -> None:
 
 
 def _analyse(handle: Archive, say: Say) -> dict[str, Any]:
-    """Run analysis when its capability is installed; the demo still works without it."""
-    try:
-        from archiver.demo_analysis import analyse_for_demo
-    except ModuleNotFoundError:
-        return {}
+    from archiver.demo_analysis import analyse_for_demo
+
     return analyse_for_demo(handle, say)
 
 
 def _report(handle: Archive, out: Path, say: Say) -> Path | None:
-    try:
-        from reports.build import build_site
-    except ModuleNotFoundError:
-        return None
+    from reports.build import build_site
+
     built = build_site(handle.engine, handle.media_dir, out)
     index = Path(built.index_path)
     say(f"report: open {index.resolve()}")

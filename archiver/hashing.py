@@ -61,10 +61,6 @@ def canonical_content(content: dict[str, Any]) -> bytes:
     return orjson.dumps(content, option=orjson.OPT_SORT_KEYS)
 
 
-def content_sha256(content: dict[str, Any]) -> str:
-    return sha256_hex(canonical_json(content))
-
-
 def _to_ipld(value: Any) -> Any:
     """Turn the JSON form of an atproto record back into its IPLD data model.
 

@@ -3,6 +3,7 @@ serves the terminal and ``--json``."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 import orjson
@@ -10,25 +11,24 @@ from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 
 from archiver.errors import BadInputError
-from archiver.models import ArchiveMeta, Verification, table_of
-from archiver.store import (
+from archiver.tables import (
     T_ACCOUNT,
     T_COVERAGE,
     T_HANDLE,
     T_MEDIA,
+    T_META,
     T_POST,
     T_RUN,
     T_SIGHTING,
     T_SNAPSHOT,
     T_STATUS_EVENT,
+    T_VERIFICATION,
 )
-
-T_VERIFICATION = table_of(Verification)
-T_META = table_of(ArchiveMeta)
+from archiver.timeutil import iso_offset
 
 
 def _iso(value: Any) -> Any:
-    return value.isoformat() if hasattr(value, "isoformat") else value
+    return iso_offset(value) if isinstance(value, datetime) else value
 
 
 def archive_summary(engine: Engine) -> dict[str, Any]:

@@ -24,11 +24,10 @@ from sqlalchemy.engine import Engine
 from archiver.db import writer
 from archiver.hashing import bluesky_cid, canonical_json, sha256_hex
 from archiver.media import media_path
-from archiver.models import Verification, table_of
-from archiver.store import T_CAPTURE, T_MEDIA, T_POST, T_SNAPSHOT, json_text
+from archiver.store import json_text
+from archiver.tables import T_CAPTURE, T_MEDIA, T_POST, T_SNAPSHOT, T_VERIFICATION
 from archiver.timeutil import utcnow
 
-T_VERIFICATION = table_of(Verification)
 _BATCH = 2000
 
 

@@ -23,10 +23,10 @@ from typing import Any
 import orjson
 
 from archiver.archive import open_archive
-from archiver.bulk import sqlite_datetime
 from archiver.collectors.records import CaptureRecord, Page, normalized_content
 from archiver.collectors.x_normalize import normalize_page, page_accounts
 from archiver.hashing import canonical_json, sha256_hex
+from archiver.timeutil import sqlite_datetime
 
 T0 = datetime(2025, 3, 1, tzinfo=UTC)
 

@@ -14,10 +14,12 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.engine import Connection
 
-from archiver.store import T_ACCOUNT, T_HANDLE, T_POST, T_SNAPSHOT
+from archiver.chunks import chunked
+from archiver.tables import T_ACCOUNT, T_HANDLE, T_POST, T_SNAPSHOT
+from archiver.timeutil import readable_utc, utc_week
 from reports import paths
 from reports.charts import bar_chart, score_chart
-from reports.facts import grouped, iso_week, when
+from reports.facts import grouped
 
 ACCOUNT_BATCH = 50
 LIST_SIZE = 500
@@ -43,8 +45,7 @@ def account_pages(conn: Connection, tones: dict[int, Any] | None, amplification:
     everyone = conn.execute(select(T_ACCOUNT).order_by(T_ACCOUNT.c.id)).mappings().all()
     by_id = {a["id"]: a for a in everyone}
     accounts = [a for a in everyone if only is None or a["id"] in only]
-    for start in range(0, len(accounts), ACCOUNT_BATCH):
-        batch = accounts[start : start + ACCOUNT_BATCH]
+    for batch in chunked(accounts, ACCOUNT_BATCH):
         ids = [a["id"] for a in batch]
         handles = grouped(conn.execute(
             select(T_HANDLE.c.account_id, T_HANDLE.c.handle, T_HANDLE.c.first_seen_at)
@@ -71,7 +72,7 @@ def _pages_for(account: Any, handles: list[Any], posts: list[Any], tones: dict[i
     head = {
         "handle": account["handle"], "display_name": account["display_name"], "platform": account["platform"],
         "platform_id": account["platform_id"], "tracked": bool(account["tracked"]),
-        "first_seen_at": when(account["first_seen_at"]),
+        "first_seen_at": readable_utc(account["first_seen_at"]),
         "post_count": len(posts),
     }
     for number, page in enumerate(names, start=1):
@@ -82,7 +83,7 @@ def _pages_for(account: Any, handles: list[Any], posts: list[Any], tones: dict[i
             "pager": [{"number": n, "href": paths.relative(page, name), "current": n == number}
                       for n, name in enumerate(names, start=1)] if len(names) > 1 else [],
             "posts": [{"href": paths.relative(page, paths.post_page(p[2], p[3])), "platform_id": p[3],
-                       "kind": p[4], "created_at": when(p[5]), "status": p[6], "versions": p[7],
+                       "kind": p[4], "created_at": readable_utc(p[5]), "status": p[6], "versions": p[7],
                        "excerpt": _excerpt(p[8])} for p in listed],
         }
         if number == 1:
@@ -106,7 +107,7 @@ def _weeks(first: datetime, last: datetime) -> list[str]:
     monday = (first - timedelta(days=first.weekday())).replace(hour=0, minute=0, second=0, microsecond=0)
     out = []
     while monday <= last:
-        out.append(iso_week(monday))
+        out.append(utc_week(monday))
         monday += timedelta(days=7)
     return out
 
@@ -120,7 +121,7 @@ def _overview(account: Any, handles: list[Any], posts: list[Any], tones: dict[in
     scored = 0
     reasons: dict[str, int] = {}
     for p in posts:
-        week = iso_week(p[5])
+        week = utc_week(p[5])
         per_week[week] += 1
         tone = tones.get(p[1]) if tones is not None else None
         if tone is None:
@@ -134,7 +135,7 @@ def _overview(account: Any, handles: list[Any], posts: list[Any], tones: dict[in
     slug = "acct"
     tone_points = [(w, (sum(s) / len(s)) if s else None, len(s)) for w, s in scores.items()]
     out: dict[str, Any] = {
-        "handles": [{"handle": h[1], "first_seen_at": when(h[2])} for h in handles],
+        "handles": [{"handle": h[1], "first_seen_at": readable_utc(h[2])} for h in handles],
         "posts_chart": bar_chart(f"{slug}-posts", f"Posts per week by {label}", list(per_week.items()), "posts"),
         "posts_table": [{"week": w, "count": c} for w, c in per_week.items()],
         "tone_analysed": tones is not None,

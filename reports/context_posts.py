@@ -13,7 +13,8 @@ from typing import Any
 from sqlalchemy import func, select, tuple_
 from sqlalchemy.engine import Connection
 
-from archiver.store import (
+from archiver.chunks import chunked
+from archiver.tables import (
     T_ACCOUNT,
     T_CAPTURE,
     T_MEDIA,
@@ -23,9 +24,10 @@ from archiver.store import (
     T_SNAPSHOT_MEDIA,
     T_STATUS_EVENT,
 )
+from archiver.timeutil import readable_utc
 from reports import paths
 from reports.diffs import changed_fields, word_diff
-from reports.facts import chunks, grouped, when
+from reports.facts import grouped
 
 POST_CHUNK = 2000
 REFS = (("reposted_id", "Reposts"), ("quoted_id", "Quotes"), ("replied_to_id", "Replies to"),
@@ -43,7 +45,7 @@ def post_pages(conn: Connection, tones: dict[int, Any] | None, has_cascades: boo
                     T_ACCOUNT.c.display_name)
              .join(T_ACCOUNT, T_ACCOUNT.c.id == T_POST.c.account_id).order_by(T_POST.c.id))
     if ids is not None:
-        for part in chunks(sorted(ids), POST_CHUNK):
+        for part in chunked(sorted(ids), POST_CHUNK):
             rows = conn.execute(query.where(T_POST.c.id.in_(part))).mappings().all()
             yield from _chunk_pages(conn, rows, tones, has_cascades, media_seen, has_media)
         return
@@ -85,9 +87,10 @@ def _chunk_pages(conn: Connection, rows: Sequence[Any], tones: dict[int, Any] | 
             "title": f"Post {row['platform_id']} by {row['handle'] or row['account_pid']}",
             "post": {
                 "platform": row["platform"], "platform_id": row["platform_id"], "url": row["url"],
-                "kind": row["kind"], "created_at": when(row["created_at"]), "status": row["status"],
-                "status_changed_at": when(row["status_changed_at"]), "first_seen_at": when(row["first_seen_at"]),
-                "last_seen_at": when(row["last_seen_at"]), "version_count": row["version_count"],
+                "kind": row["kind"], "created_at": readable_utc(row["created_at"]), "status": row["status"],
+                "status_changed_at": readable_utc(row["status_changed_at"]),
+                "first_seen_at": readable_utc(row["first_seen_at"]),
+                "last_seen_at": readable_utc(row["last_seen_at"]), "version_count": row["version_count"],
             },
             "account": {"handle": row["handle"], "display_name": row["display_name"],
                         "platform_id": row["account_pid"],
@@ -95,7 +98,7 @@ def _chunk_pages(conn: Connection, rows: Sequence[Any], tones: dict[int, Any] | 
             "refs": refs,
             "versions": versions,
             "current": versions[-1] if versions else None,
-            "events": [{"status": e[2], "previous_status": e[3], "observed_at": when(e[4]), "reason": e[5]}
+            "events": [{"status": e[2], "previous_status": e[3], "observed_at": readable_utc(e[4]), "reason": e[5]}
                        for e in sorted(events.get(row["id"], []), key=lambda e: e[1])],
             "sighting": sightings.get(row["id"]),
             "cascade": _cascade_context(cascades.get(row["id"]), page),
@@ -108,7 +111,7 @@ def _chunk_pages(conn: Connection, rows: Sequence[Any], tones: dict[int, Any] | 
 
 def _query_in(conn: Connection, query: Any, column: Any, ids: list[Any]) -> list[Any]:
     out: list[Any] = []
-    for part in chunks(ids):
+    for part in chunked(ids):
         out.extend(conn.execute(query.where(column.in_(part))).all())
     return out
 
@@ -152,12 +155,12 @@ def _versions(snaps: list[dict[str, Any]], media: dict[int, list[Any]], page: st
                           "alt": alt, "present": present,
                           "href": paths.relative(page, paths.media_file(sha, mime)) if present else None})
         version = {
-            "version": snap["version"], "snapshot_id": snap["id"], "captured_at": when(snap["captured_at"]),
+            "version": snap["version"], "snapshot_id": snap["id"], "captured_at": readable_utc(snap["captured_at"]),
             "raw_sha256": snap["raw_sha256"], "content_sha256": snap["content_sha256"],
             "content_id": snap["content_id"], "text": snap["text"], "lang": snap["lang"],
             "platform_cid": snap["platform_cid"], "cid_verified": snap["cid_verified"],
             "raw_href": paths.relative(page, paths.raw_file(snap["id"])),
-            "capture": {"id": snap["capture_id"], "kind": snap["ck"], "fetched_at": when(snap["fetched_at"]),
+            "capture": {"id": snap["capture_id"], "kind": snap["ck"], "fetched_at": readable_utc(snap["fetched_at"]),
                         "body_sha256": snap["body_sha256"], "body_size": snap["body_size"]},
             "media": items,
             "diff": None,
@@ -173,7 +176,7 @@ def _versions(snaps: list[dict[str, Any]], media: dict[int, list[Any]], page: st
 
 def _sightings(conn: Connection, ids: list[int]) -> dict[int, dict[str, Any]]:
     out: dict[int, dict[str, Any]] = {}
-    for part in chunks(ids):
+    for part in chunked(ids):
         latest = (select(T_SIGHTING.c.post_id, func.max(T_SIGHTING.c.id).label("last"),
                          func.count().label("n"))
                   .where(T_SIGHTING.c.post_id.in_(part)).group_by(T_SIGHTING.c.post_id).subquery())
@@ -181,7 +184,7 @@ def _sightings(conn: Connection, ids: list[int]) -> dict[int, dict[str, Any]]:
                         T_SIGHTING.c.repost_count, T_SIGHTING.c.reply_count, T_SIGHTING.c.quote_count)
                  .join(T_SIGHTING, T_SIGHTING.c.id == latest.c.last))
         for row in conn.execute(query):
-            out[row.post_id] = {"count": row.n, "seen_at": when(row.seen_at), "likes": row.like_count,
+            out[row.post_id] = {"count": row.n, "seen_at": readable_utc(row.seen_at), "likes": row.like_count,
                                 "reposts": row.repost_count, "replies": row.reply_count,
                                 "quotes": row.quote_count}
     return out
@@ -190,7 +193,7 @@ def _sightings(conn: Connection, ids: list[int]) -> dict[int, dict[str, Any]]:
 def _existing_refs(conn: Connection, rows: Sequence[Any]) -> set[tuple[str, str]]:
     wanted = sorted({(r["platform"], r[c]) for r in rows for c, _ in REFS if r[c] is not None})
     found: set[tuple[str, str]] = set()
-    for part in chunks(wanted, 200):
+    for part in chunked(wanted, 200):
         query = select(T_POST.c.platform, T_POST.c.platform_id).where(
             tuple_(T_POST.c.platform, T_POST.c.platform_id).in_(part))
         found.update((p, i) for p, i in conn.execute(query))
@@ -199,7 +202,7 @@ def _existing_refs(conn: Connection, rows: Sequence[Any]) -> set[tuple[str, str]
 
 def _cascade_links(conn: Connection, ids: list[int]) -> dict[int, dict[str, Any]]:
     """For each post: the cascade it roots, or its edge (parent, provenance) and its cascade's root."""
-    from analysis.cascade_models import T_CASCADE, T_EDGE
+    from archiver.tables import T_CASCADE, T_EDGE
 
     out: dict[int, dict[str, Any]] = {}
     root = T_POST.alias("root")

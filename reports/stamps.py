@@ -32,7 +32,7 @@ import orjson
 from sqlalchemy import and_, exists, func, select
 from sqlalchemy.engine import Connection
 
-from archiver.store import T_ACCOUNT, T_HANDLE, T_POST, T_SIGHTING, T_STATUS_EVENT
+from archiver.tables import T_ACCOUNT, T_HANDLE, T_POST, T_SIGHTING, T_STATUS_EVENT
 from reports.paths import account_page, cascade_page, post_page
 
 _REF_COLUMNS = ("reposted_id", "quoted_id", "replied_to_id", "thread_root_id", "via_id")
@@ -74,7 +74,7 @@ def post_stamps(conn: Connection, tones: dict[int, Any] | None,
                    .scalar_subquery().label("last_event"))
     query = select(*columns).join(T_ACCOUNT, T_ACCOUNT.c.id == p.c.account_id)
     if has_cascades:
-        from analysis.cascade_models import T_CASCADE, T_EDGE
+        from archiver.tables import T_CASCADE, T_EDGE
 
         member = T_CASCADE.alias("member_of")
         rooted = T_CASCADE.alias("rooted")
@@ -119,7 +119,7 @@ def account_stamps(conn: Connection, tones: dict[int, Any] | None, post_accounts
 
 def cascade_stamps(conn: Connection, names: str) -> dict[int, tuple[str, str]]:
     """(page path, stamp) per cascade root post id."""
-    from analysis.cascade_models import T_CASCADE
+    from archiver.tables import T_CASCADE
 
     query = (select(T_CASCADE, T_POST.c.current_snapshot_id.label("root_snapshot"),
                     T_POST.c.platform_id.label("root_pid"))

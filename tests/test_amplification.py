@@ -12,13 +12,12 @@ from typer.testing import CliRunner
 
 from analysis.amplification import amplification
 from analysis.analyze import run_cascades
-from analysis.cascade_models import T_AMPLIFICATION
 from analysis.cascade_summary import describe, load_amplification
 from analysis.post_table import KIND_CODES, NONE, PostTable
 from archiver.archive import Archive
 from archiver.cli import app
 from archiver.collectors.records import AccountRecord, Follow
-from archiver.store import T_ACCOUNT
+from archiver.tables import T_ACCOUNT, T_AMPLIFICATION
 from tests.cascade_pages import T0, X_ACCOUNTS, build, ingest, post
 
 VP = AccountRecord("x", "400", "vp", "Vice President", tracked=True)

@@ -31,7 +31,16 @@ from archiver.sandbox import bsky_api
 from archiver.sandbox.bsky_ids import repos
 from archiver.sandbox.scenario import load
 from archiver.sandbox.server import SandboxRequest, SandboxResponse, SandboxServer
-from archiver.store import T_ACCOUNT, T_CAPTURE, T_HANDLE, T_MEDIA, T_POST, T_SNAPSHOT, T_SNAPSHOT_MEDIA, T_STATUS_EVENT
+from archiver.tables import (
+    T_ACCOUNT,
+    T_CAPTURE,
+    T_HANDLE,
+    T_MEDIA,
+    T_POST,
+    T_SNAPSHOT,
+    T_SNAPSHOT_MEDIA,
+    T_STATUS_EVENT,
+)
 
 SCENARIO = load()
 REPOS = repos(SCENARIO)

@@ -11,11 +11,10 @@ from sqlalchemy import select
 from typer.testing import CliRunner
 
 from analysis.analyze import run_cascades
-from analysis.cascade_models import T_ANALYSIS_RUN, T_CASCADE, T_EDGE
 from analysis.cascades import load_cascade_tree
 from archiver.archive import Archive
 from archiver.cli import app
-from archiver.store import T_FOLLOW, T_POST
+from archiver.tables import T_ANALYSIS_RUN, T_CASCADE, T_EDGE, T_FOLLOW, T_POST
 from tests.cascade_pages import BSKY_ACCOUNTS, GONE, R1, R2, R3, T0, X_ACCOUNTS, P, Q, build, ingest, post
 
 

@@ -31,7 +31,7 @@ from archiver.archive import Archive, open_archive
 from archiver.collect import run_collect
 from archiver.config import Secrets, load_config
 from archiver.sandbox.config import sandbox_config_toml
-from archiver.store import T_CAPTURE, T_RUN
+from archiver.tables import T_CAPTURE, T_RUN
 from tests.fixtures_gen.run import run_cli
 from tests.test_ops_faults_collect import archive_state
 

@@ -19,7 +19,7 @@ from archiver.config import Config, Secrets
 from archiver.sandbox.config import sandbox_config
 from archiver.sandbox.faults import FaultPlan, parse_faults
 from archiver.sandbox.server import SandboxServer
-from archiver.store import T_COVERAGE, T_POST, T_SNAPSHOT
+from archiver.tables import T_COVERAGE, T_POST, T_SNAPSHOT
 
 NO_SECRETS = Secrets(None, None, None)
 MAX_WAIT = 60.0  # per source and run, as sandbox_config sets it

@@ -17,7 +17,7 @@ from archiver.archive import Archive
 from archiver.errors import LockHeldError
 from archiver.ops.lock import RunLockHandle, acquire, default_lock_name
 from archiver.ops.run import _RunStore
-from archiver.store import T_COVERAGE, T_RUN
+from archiver.tables import T_COVERAGE, T_RUN
 from tests.fixtures_gen.run import run_cli
 
 HOLDER = textwrap.dedent("""

@@ -12,7 +12,7 @@ from analysis.tone_aggregates import cascade_tones, week_start, weekly_by_accoun
 from analysis.tone_store import post_tones, run_tone
 from archiver.archive import Archive
 from archiver.collectors.records import PostRecord
-from archiver.store import T_POST
+from archiver.tables import T_POST
 from tests.factories import T0, account, page, post
 
 # T0 is Sunday 2025-03-16 08:00 UTC: its ISO week starts Monday 2025-03-10.

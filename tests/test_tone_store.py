@@ -13,7 +13,7 @@ from analysis.tone_store import T_TONE, coverage, post_tone, post_tones, run_ton
 from archiver.archive import Archive
 from archiver.collectors.records import PostRecord
 from archiver.db import upgrade
-from archiver.store import T_POST
+from archiver.tables import T_POST
 from tests.factories import T0, account, page, post
 
 

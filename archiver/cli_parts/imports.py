@@ -25,8 +25,8 @@ FetchMediaOpt = Annotated[
 ]
 
 
-def _print(outcome: ImportOutcome, as_json: bool, quiet: bool) -> None:
-    if as_json:
+def _print(outcome: ImportOutcome, json_out: bool, quiet: bool) -> None:
+    if json_out:
         sys.stdout.write(orjson.dumps(outcome.as_dict()).decode() + "\n")
         return
     if quiet:
@@ -43,7 +43,7 @@ def _print(outcome: ImportOutcome, as_json: bool, quiet: bool) -> None:
 
 
 def _run(sources: list[ImportSource], archive: Path | None, db: str | None, skip_bad: bool,
-         report_dir: Path | None, fetch_media: bool, as_json: bool, quiet: bool) -> None:
+         report_dir: Path | None, fetch_media: bool, json_out: bool, quiet: bool) -> None:
     from archiver.archive import open_archive
     from archiver.importers.runner import run_import
     from archiver.progress import progress_hook
@@ -52,9 +52,9 @@ def _run(sources: list[ImportSource], archive: Path | None, db: str | None, skip
         store = handle.store(fetch_media)
         for source in sources:
             report = (report_dir or Path.cwd()) / f"{source.path.name}.skipped.jsonl"
-            with progress_hook(interactive(quiet) and not as_json) as hook:
+            with progress_hook(interactive(quiet) and not json_out) as hook:
                 outcome = run_import(store, source, skip_bad=skip_bad, report_path=report, progress=hook)
-            _print(outcome, as_json, quiet)
+            _print(outcome, json_out, quiet)
 
 
 def _existing(paths: list[Path]) -> list[Path]:
@@ -75,14 +75,14 @@ def register(app: typer.Typer) -> None:
         fetch_media: FetchMediaOpt = False,
         archive: ArchiveOpt = None,
         db: DbOpt = None,
-        as_json: JsonOpt = False,
+        json_out: JsonOpt = False,
         quiet: QuietOpt = False,
     ) -> None:
         """Import twarc2 JSONL: each file completely or not at all, resumable, never twice."""
         from archiver.importers.twarc import TwarcSource
 
         sources: list[ImportSource] = [TwarcSource(p) for p in _existing(files)]
-        _run(sources, archive, db, skip_bad, report_dir, fetch_media, as_json, quiet)
+        _run(sources, archive, db, skip_bad, report_dir, fetch_media, json_out, quiet)
 
     @import_app.command("x-archive")
     def import_x_archive(
@@ -91,14 +91,14 @@ def register(app: typer.Typer) -> None:
         report_dir: ReportDirOpt = None,
         archive: ArchiveOpt = None,
         db: DbOpt = None,
-        as_json: JsonOpt = False,
+        json_out: JsonOpt = False,
         quiet: QuietOpt = False,
     ) -> None:
         """Import an X account archive: tweets, long posts, deleted tweets, the account, media."""
         from archiver.importers.x_archive import XArchiveSource
 
         sources: list[ImportSource] = [XArchiveSource(p) for p in _existing([path])]
-        _run(sources, archive, db, skip_bad, report_dir, False, as_json, quiet)
+        _run(sources, archive, db, skip_bad, report_dir, False, json_out, quiet)
 
     @import_app.command("bluesky-car")
     def import_bluesky_car(
@@ -106,11 +106,11 @@ def register(app: typer.Typer) -> None:
         handle: Annotated[str | None, typer.Option("--handle", help="The account's handle, if known.")] = None,
         archive: ArchiveOpt = None,
         db: DbOpt = None,
-        as_json: JsonOpt = False,
+        json_out: JsonOpt = False,
         quiet: QuietOpt = False,
     ) -> None:
         """Import Bluesky repo CARs: every block's hash checked, the whole tree walked."""
         from archiver.importers.bluesky_car import CarSource
 
         sources: list[ImportSource] = [CarSource(p, handle) for p in _existing(files)]
-        _run(sources, archive, db, False, None, False, as_json, quiet)
+        _run(sources, archive, db, False, None, False, json_out, quiet)

@@ -34,9 +34,9 @@ def register(app: typer.Typer) -> None:
         from analysis.tone_store import coverage, run_tone
         from archiver.archive import open_archive
 
-        handle = open_archive(archive, db)
-        result = run_tone(handle.engine, force=force)
-        cover = coverage(handle.engine)
+        with open_archive(archive, db) as handle:
+            result = run_tone(handle.engine, force=force)
+            cover = coverage(handle.engine)
         if json_out:
             _echo_json({**result.as_dict(), "coverage": cover.as_dict()})
         elif not quiet:
@@ -56,8 +56,8 @@ def register(app: typer.Typer) -> None:
         from analysis.tone_store import post_tone
         from archiver.archive import open_archive
 
-        handle = open_archive(archive, db)
-        tone = post_tone(handle.engine, find_post(handle.engine, post))
+        with open_archive(archive, db) as handle:
+            tone = post_tone(handle.engine, find_post(handle.engine, post))
         assert tone is not None  # find_post found it
         if json_out:
             _echo_json(asdict(tone))
@@ -71,8 +71,8 @@ def register(app: typer.Typer) -> None:
         from analysis.tone_store import coverage
         from archiver.archive import open_archive
 
-        handle = open_archive(archive, db)
-        cover = coverage(handle.engine)
+        with open_archive(archive, db) as handle:
+            cover = coverage(handle.engine)
         if json_out:
             _echo_json(cover.as_dict())
         else:
@@ -88,13 +88,13 @@ def register(app: typer.Typer) -> None:
         from analysis.tone_aggregates import weekly_by_account
         from archiver.archive import open_archive
 
-        handle = open_archive(archive, db)
-        rows = weekly_by_account(handle.engine, include_reposts=include_reposts)
-        if json_out:
-            _echo_json([r.as_dict() for r in rows])
-            return
-        for r in rows:
-            mean = "   -  " if r.mean is None else f"{r.mean:+.3f}"
-            spread = "  -  " if r.stdev is None else f"{r.stdev:.3f}"
-            typer.echo(f"{r.platform:8s} @{r.handle or r.account_id!s:24s} {r.week_start}  mean {mean}  "
-                       f"sd {spread}  scored {r.coverage.scored}/{r.coverage.total}")
+        with open_archive(archive, db) as handle:
+            rows = weekly_by_account(handle.engine, include_reposts=include_reposts)
+            if json_out:
+                _echo_json([r.as_dict() for r in rows])
+                return
+            for r in rows:
+                mean = "   -  " if r.mean is None else f"{r.mean:+.3f}"
+                spread = "  -  " if r.stdev is None else f"{r.stdev:.3f}"
+                typer.echo(f"{r.platform:8s} @{r.handle or r.account_id!s:24s} {r.week_start}  mean {mean}  "
+                           f"sd {spread}  scored {r.coverage.scored}/{r.coverage.total}")

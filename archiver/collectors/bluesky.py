@@ -19,6 +19,7 @@ import orjson
 from atproto import Client
 from atproto_client.exceptions import AtProtocolError, BadRequestError, UnauthorizedError
 
+from archiver.chunks import chunked
 from archiver.collectors.base import SourceState
 from archiver.collectors.bluesky_calls import Caller, GiveUp, Recorder, xrpc_error, xrpc_message
 from archiver.collectors.bluesky_normalize import (
@@ -328,8 +329,7 @@ class _SourceRun:
         pending = [u for u in self.state.archived_ids if u not in self.seen]
         posts = [u for u in pending if split_uri(u)[1] == POST_COLLECTION]
         others = [u for u in pending if split_uri(u)[1] != POST_COLLECTION]
-        for start in range(0, len(posts), GET_POSTS_BATCH):
-            batch = posts[start:start + GET_POSTS_BATCH]
+        for batch in chunked(posts, GET_POSTS_BATCH):
             _, capture = self.caller.call("getPosts", self.c.appview.get_posts, uris=batch)
             views = orjson.loads(capture.body).get("posts") or []
             found = [p for p in (self._post(v) for v in views) if p is not None]

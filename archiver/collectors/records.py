@@ -9,8 +9,10 @@ at most the page in flight.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, Literal
+
+from archiver.timeutil import iso_utc
 
 Platform = Literal["x", "bluesky"]
 Kind = Literal["post", "repost", "quote", "reply"]
@@ -179,11 +181,3 @@ def normalized_content(post: PostRecord, media_hashes: list[str | None]) -> dict
     }
 
 
-def iso_utc(moment: datetime) -> str:
-    """ISO 8601 in UTC with milliseconds and ``Z``: the one textual time format in hashed content."""
-    # isoformat, not strftime: the same text for every year from 1000 on, several times faster
-    if moment.tzinfo is None:
-        return moment.isoformat(timespec="milliseconds") + "Z"
-    if moment.tzinfo is not UTC:
-        moment = moment.astimezone(UTC)
-    return moment.isoformat(timespec="milliseconds")[:-6] + "Z"  # drop "+00:00"

@@ -27,6 +27,7 @@ import orjson
 import requests
 import tweepy
 
+from archiver.chunks import chunked
 from archiver.collectors.base import SourceState
 from archiver.collectors.ratelimit import RetryBudget
 from archiver.collectors.records import AccountRecord, Follow, Page, PostRecord, SourceProblem, StatusClaim
@@ -264,8 +265,7 @@ class _SourceRun:
         """Look up every archived post not seen in this run's timeline. Only X's per-id errors
         become status claims; a missing answer claims nothing."""
         ids = [i for i in dict.fromkeys(self.state.archived_ids) if i not in self.observed]
-        for start in range(0, len(ids), LOOKUP_BATCH):
-            batch = ids[start:start + LOOKUP_BATCH]
+        for batch in chunked(ids, LOOKUP_BATCH):
             body, recorded = self.call("refresh", self.client.get_tweets, batch, **TWEET_PARAMS)
             page = self.page(body, recorded, "refresh")
             page.statuses = _claims(body, set(batch))

@@ -23,18 +23,16 @@ from pathlib import Path
 from typing import Any, Protocol, cast
 
 import orjson
-from sqlalchemy import Table, insert, select, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.engine import Connection
 
 from archiver import __version__
 from archiver.collectors.records import CaptureRecord, Page
 from archiver.db import writer
 from archiver.errors import BadInputError
-from archiver.importers.models import ImportFile
-from archiver.store import T_RUN, PageResult, Store
+from archiver.store import PageResult, Store
+from archiver.tables import T_IMPORT, T_RUN
 from archiver.timeutil import to_db, utcnow
-
-T_IMPORT: Table = ImportFile.__table__  # type: ignore[assignment,attr-defined]
 
 BATCH_POSTS = 5000  # posts per transaction: big enough that commits are cheap, small enough to resume
 BATCH_PAGES = 500

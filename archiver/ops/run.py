@@ -25,12 +25,10 @@ from archiver.archive import Archive, open_archive
 from archiver.collect import RunOutcome, run_collect
 from archiver.collectors.base import Collector
 from archiver.config import Config, load_config, secrets_from_env
-from archiver.errors import ArchiverError, BadInputError
+from archiver.errors import EXIT_FAILED, EXIT_OK, ArchiverError, BadInputError, exit_code_for_status
 from archiver.ops import logging as oplog
 from archiver.ops.lock import RunLockHandle, acquire, default_lock_name
 from archiver.store import Store
-
-EXIT_COMPLETE, EXIT_FAILED, EXIT_BAD_CONFIG, EXIT_PARTIAL = 0, 1, 2, 3
 
 
 @dataclass
@@ -90,7 +88,7 @@ def run_scheduled(
     except ArchiverError as exc:
         oplog.log_event("run.refused", logging.ERROR, error=str(exc), exit_code=exc.exit_code)
         raise
-    try:
+    with archive:
         name = options.lock_name or default_lock_name(s.name for s in chosen)
         every = int(options.every.total_seconds()) if options.every else None
         try:
@@ -107,11 +105,9 @@ def run_scheduled(
                                 previous=lock.previous.describe() if lock.previous else None)
             code = _work(archive, config, chosen_names=[s.name for s in chosen], lock=lock, options=options,
                          sleep=sleep, collector_factory=collector_factory, progress=progress)
-        oplog.log_event("run.done", logging.INFO if code == EXIT_COMPLETE else logging.WARNING,
+        oplog.log_event("run.done", logging.INFO if code == EXIT_OK else logging.WARNING,
                         exit_code=code, seconds=round(time.monotonic() - began, 3))
         return code
-    finally:
-        archive.close()
 
 
 def _work(archive: Archive, config: Config, chosen_names: list[str], lock: RunLockHandle, options: RunOptions,
@@ -126,7 +122,7 @@ def _work(archive: Archive, config: Config, chosen_names: list[str], lock: RunLo
         oplog.log_event("collect.failed", logging.ERROR, error=f"{type(exc).__name__}: {exc}")
         return EXIT_FAILED
     _log_collect(outcome)
-    code = {"complete": EXIT_COMPLETE, "partial": EXIT_PARTIAL}.get(outcome.status, EXIT_FAILED)
+    code = exit_code_for_status(outcome.status)
     if options.analyze and not _step("analyze", lambda: _analyze(archive)):
         code = EXIT_FAILED
     if options.report and not _step("report", lambda: _report(archive, options)):
@@ -151,26 +147,19 @@ def _step(name: str, work: Callable[[], Any]) -> bool:
     except Exception as exc:
         oplog.log_event(f"{name}.failed", logging.ERROR, error=f"{type(exc).__name__}: {exc}")
         return False
-    if summary is None:
-        oplog.log_event(f"{name}.skipped", reason="capability not installed")
-        return True
     oplog.log_event(f"{name}.done", seconds=round(time.monotonic() - started, 3), summary=summary)
     return True
 
 
 def _analyze(archive: Archive) -> Any:
-    try:
-        from analysis.analyze import run_analysis
-    except ModuleNotFoundError:
-        return None
+    from analysis.analyze import run_analysis
+
     return run_analysis(archive.engine)
 
 
 def _report(archive: Archive, options: RunOptions) -> Any:
-    try:
-        from reports.build import build_site
-    except ModuleNotFoundError:
-        return None
+    from reports.build import build_site
+
     site = options.site_dir or archive.location.directory / "site"
     result = build_site(archive.engine, archive.media_dir, site)
     return {"site": str(result.out_dir), "pages": result.pages, "written": result.written,
