@@ -1,6 +1,6 @@
 """Tables for reshare chains: edges, one row per cascade, and amplification between tracked accounts.
 
-Everything here is *derived* (DESIGN.md principle 5): it is recomputed from ``post``, ``account``
+Everything here is *derived*: it is recomputed from ``post``, ``account``
 and ``follow`` by ``archiver analyze``, carries the analyzer version that produced it, and may be
 deleted and rebuilt at any time. Nothing in these tables is evidence. Columns are documented in
 docs/schema.md; the migration is archiver/migrations/versions/0003_cascades.py.

@@ -1,6 +1,6 @@
 """The ``tone`` table: one row per distinct content and analyzer version.
 
-Derived data (DESIGN.md principle 5): keyed by ``snapshot.content_sha256`` and ``analyzer_version``,
+Derived data: keyed by ``snapshot.content_sha256`` and ``analyzer_version``,
 never written into a snapshot, and safe to delete and recompute. A post reaches its tone through its
 current snapshot's content hash (a repost through the post it reposts); ``analysis.tone_store``
 holds those joins. Columns are documented in docs/schema.md; the migration is

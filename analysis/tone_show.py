@@ -13,8 +13,6 @@ Kept apart from the CLI (which only parses arguments) and from the report (HTML)
 
 from __future__ import annotations
 
-from typing import Any
-
 from sqlalchemy import func, or_, select
 from sqlalchemy.engine import Engine
 
@@ -45,16 +43,6 @@ def describe(tone: PostTone) -> str:
         return f"no score: {tone.abstain_reason} ({lang}{source})"
     irony = "; POSSIBLE IRONY: words and emoji disagree" if tone.possible_irony else ""
     return f"{tone.label} {tone.score:+.2f} ({tone.method}, {lang}{source}){irony}"
-
-
-def step_line(summary: dict[str, Any]) -> str:
-    """One line for the tone step of ``archiver analyze`` (its summary from ``analyze_step``)."""
-    cover = summary["coverage"]
-    reasons = ", ".join(f"{k} {v}" for k, v in sorted(cover["reasons"].items(), key=lambda kv: (-kv[1], kv[0])))
-    return (f"tone: {summary['analysed']} contents scored or abstained, {summary['already']} already done; "
-            f"{cover['scored']} of {cover['total']} posts scored ({100 * cover['share']:.1f}%)"
-            + (f"; not scored: {reasons}" if reasons else "")
-            + f" (analyzer {summary['version']}, analysis run {summary['analysis_run_id']}, {summary['seconds']} s)")
 
 
 def detail_lines(tone: PostTone) -> list[str]:

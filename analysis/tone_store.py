@@ -30,6 +30,7 @@ import orjson
 from sqlalchemy import and_, case, delete, exists, func, insert, select
 from sqlalchemy.engine import Engine
 
+from analysis.results import ToneStepSummary
 from analysis.tone import ANALYZER, ANALYZER_VERSION, ToneResult, score_text
 from archiver.chunks import chunked
 from archiver.db import writer
@@ -106,7 +107,7 @@ def run_tone(engine: Engine, progress: Callable[[int, int], None] | None = None,
     return result
 
 
-def analyze_step(engine: Engine, force: bool = False) -> dict[str, Any]:
+def analyze_step(engine: Engine, force: bool = False) -> ToneStepSummary:
     """The ``tone`` step of ``archiver analyze`` (``analysis.analyze.STEPS``): runs ``run_tone`` and
     records it in ``analysis_run`` like every analysis step."""
     from archiver.tables import T_ANALYSIS_RUN
@@ -120,8 +121,9 @@ def analyze_step(engine: Engine, force: bool = False) -> dict[str, Any]:
         run_id = conn.execute(insert(T_ANALYSIS_RUN).returning(T_ANALYSIS_RUN.c.id), {
             "analyzer": ANALYZER, "version": ANALYZER_VERSION, "started_at": started, "ended_at": utcnow(),
             "counts": orjson.dumps(counts).decode()}).scalar_one()
-    return {**counts, "analysis_run_id": run_id, "version": ANALYZER_VERSION,
-            "coverage": coverage(engine).as_dict()}
+    return ToneStepSummary(analysed=result.analysed, already=result.already, abstained=counts["abstained"],
+                           seconds=counts["seconds"], analysis_run_id=run_id, version=ANALYZER_VERSION,
+                           coverage=coverage(engine))
 
 
 @dataclass(frozen=True, slots=True)

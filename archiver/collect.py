@@ -23,8 +23,10 @@ from archiver.store import PageResult, Store
 from archiver.tables import T_ACCOUNT, T_HANDLE, T_POST
 
 
-@dataclass
+@dataclass(frozen=True, slots=True)
 class SourceOutcome:
+    """How one source's collection went: pages and posts stored, and why it is incomplete if it is."""
+
     source: str
     complete: bool
     pages: int = 0
@@ -32,8 +34,10 @@ class SourceOutcome:
     problem: str | None = None
 
 
-@dataclass
+@dataclass(frozen=True, slots=True)
 class RunOutcome:
+    """How one collect run went: its status, what it changed, and each source's outcome."""
+
     run_id: int
     status: str  # complete | partial | failed
     result: PageResult
@@ -144,7 +148,7 @@ def _collect_source(
     backfill: bool = False,
 ) -> SourceOutcome:
     coverage_id = store.start_coverage(run_id, source.name, source.platform, source.account)
-    outcome = SourceOutcome(source=source.name, complete=True)
+    complete, pages, posts = True, 0, 0
     problems: list[str] = []
     try:
         state = source_state(store.engine, source)
@@ -153,22 +157,22 @@ def _collect_source(
             if isinstance(item, SourceProblem):
                 problems.append(f"{item.reason}: {item.detail}" if item.detail else item.reason)
                 if item.fatal_for_source:
-                    outcome.complete = False
+                    complete = False
                 continue
             assert isinstance(item, Page)
             result = store.ingest(item, run_id)
             total.add(result)
-            outcome.pages += 1
-            outcome.posts += len(item.posts)
+            pages += 1
+            posts += len(item.posts)
             if progress:
-                progress(source.name, outcome.posts)
+                progress(source.name, posts)
     except ArchiverError as exc:
-        outcome.complete = False
+        complete = False
         problems.append(str(exc))
     except Exception as exc:  # a collector bug or an SDK surprise must not stop other sources
-        outcome.complete = False
+        complete = False
         problems.append(f"{type(exc).__name__}: {exc}")
-    outcome.problem = "; ".join(problems) or None
-    store.finish_coverage(coverage_id, outcome.pages, outcome.posts, outcome.complete,
-                          reason=problems[0].split(":")[0] if problems else None, detail=outcome.problem)
-    return outcome
+    problem = "; ".join(problems) or None
+    store.finish_coverage(coverage_id, pages, posts, complete,
+                          reason=problems[0].split(":")[0] if problems else None, detail=problem)
+    return SourceOutcome(source.name, complete, pages, posts, problem)

@@ -16,6 +16,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from analysis.results import StepSummary
 from archiver.archive import Archive, open_archive
 from archiver.collect import RunOutcome, run_collect
 from archiver.config import Secrets
@@ -35,7 +36,7 @@ class DemoResult:
     archive_dir: Path
     runs: list[RunOutcome] = field(default_factory=list)
     summary: dict[str, Any] = field(default_factory=dict)
-    analysis: dict[str, Any] = field(default_factory=dict)
+    analysis: dict[str, StepSummary] = field(default_factory=dict)
     verified: bool = False
     report_index: Path | None = None
 
@@ -45,7 +46,7 @@ class DemoResult:
             "archive": str(self.archive_dir),
             "runs": [{"id": r.run_id, "status": r.status, **r.result.as_dict()} for r in self.runs],
             "summary": self.summary,
-            "analysis": self.analysis,
+            "analysis": {name: summary.as_dict() for name, summary in self.analysis.items()},
             "verified": self.verified,
             "report_index": str(self.report_index) if self.report_index else None,
         }
@@ -119,7 +120,7 @@ def _say_summary(s: dict[str, Any], say: Say) -> None:
     say(f"  CIDs verified     {s['cids_verified']} (failed: {s['cids_failed']})")
 
 
-def _analyse(handle: Archive, say: Say) -> dict[str, Any]:
+def _analyse(handle: Archive, say: Say) -> dict[str, StepSummary]:
     from archiver.demo_analysis import analyse_for_demo
 
     return analyse_for_demo(handle, say)

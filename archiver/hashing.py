@@ -66,7 +66,7 @@ def _to_ipld(value: Any) -> Any:
 
     ``{"$link": cid}`` becomes CID bytes and ``{"$bytes": b64}`` raw bytes; strongRef ``cid``
     fields are plain strings in the record and stay so. Hand-written because neither atproto nor
-    libipld exposes this JSON->IPLD step for records as received (see PLATFORMS.md).
+    libipld exposes this JSON->IPLD step for records as received.
     """
     if isinstance(value, dict):
         if len(value) == 1 and "$link" in value and isinstance(value["$link"], str):
@@ -86,7 +86,7 @@ def cid_bytes(cid: str) -> bytes:
 
 
 def bluesky_cid(record: dict[str, Any]) -> str:
-    """Recompute a record's CID from its JSON as received (PLATFORMS.md, 'CID')."""
+    """Recompute a record's CID from its JSON as received."""
     encoded = libipld.encode_dag_cbor(_to_ipld(record))
     return cid_for_block(encoded)
 

@@ -4,7 +4,7 @@ Prints posts/s and peak RSS for the real path (X API v2 page JSON -> x_normalize
 one page of 100 posts per transaction, captures compressed), and as the floor the time plain
 ``sqlite3`` ``executemany`` takes to insert the same post, snapshot and sighting rows.
 
-Targets (issue 2): >= 20k posts/s, within 3x of the floor, peak RSS <= 300 MB.
+Targets: >= 20k posts/s, within 3x of the floor, peak RSS <= 300 MB.
 Usage: python bench/ingest.py [--posts 100000] [--page 100] [--repeat 3]
 """
 

@@ -12,7 +12,7 @@ The build runs in a child process so its peak RSS is measured alone. "One new ru
 incremental build: a collect run that re-sees 200 posts, edits 5 and adds 100 new reshares, followed
 by ``run_analysis``; only the build after it is timed.
 
-Targets (issue 6): full build <= 60 s, incremental build after one run <= 5 s, peak RSS <= 400 MB.
+Targets: full build <= 60 s, incremental build after one run <= 5 s, peak RSS <= 400 MB.
 Usage: python bench/report.py [--posts 100000] [--accounts 500] [--cascades 5000] [--keep DIR]
 """
 

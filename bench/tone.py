@@ -1,6 +1,6 @@
 """Benchmark: tone over 100k generated posts of mixed languages, then a rerun on the unchanged archive.
 
-Targets (issue 5): at least 5,000 posts/s for the first run, under 2 s for the rerun, on the 2-core
+Targets: at least 5,000 posts/s for the first run, under 2 s for the rerun, on the 2-core
 machine. The archive is built through ``Store.ingest_batch`` (not timed). Languages: about 55%
 English, 20% Spanish, 8% French, 5% Portuguese, 2% German, 10% emoji-only; a fifth of the posts
 carry no usable platform tag (None or ``und``), so the lingua detector runs on them; a tenth are

@@ -1,6 +1,6 @@
 """``build_site``: the archive rendered as a static site, written incrementally and deterministically.
 
-Every page is a pure function of the archive (DESIGN.md principle 6). Two levels decide what is
+Every page is a pure function of the archive. Two levels decide what is
 rebuilt (``reports.manifest``): a subject (post, account, cascade) whose *stamp* is unchanged keeps
 its files without its page being built (``reports.stamps``); otherwise its context is built from
 queries, hashed together with the site key (templates + code), and the page is rendered and written

@@ -103,10 +103,11 @@ def index_context(conn: Connection, tone_summary: dict[str, Any] | None, has_cas
         },
         "timeline": bar_chart("captures", f"Captures per {unit}", timeline, "captures"),
         "timeline_table": timeline, "timeline_unit": unit,
-        "edits": [{"when": readable_utc(e[0]), "version": e[1], "handle": e[4], "id": e[3],
-                   "href": paths.relative(page, paths.post_page(e[2], e[3]))} for e in edits],
-        "events": [{"when": readable_utc(e[0]), "status": e[1], "previous": e[2], "reason": e[3], "handle": e[6],
-                    "id": e[5], "href": paths.relative(page, paths.post_page(e[4], e[5]))} for e in events],
+        "edits": [{"when": readable_utc(e.captured_at), "version": e.version, "handle": e.handle, "id": e.platform_id,
+                   "href": paths.relative(page, paths.post_page(e.platform, e.platform_id))} for e in edits],
+        "events": [{"when": readable_utc(e.observed_at), "status": e.status, "previous": e.previous_status,
+                    "reason": e.reason, "handle": e.handle, "id": e.platform_id,
+                    "href": paths.relative(page, paths.post_page(e.platform, e.platform_id))} for e in events],
         "cascades": cascade_list(conn, TOP_CASCADES, page) if has_cascades else None,
         "tone": tone_summary,
         "verification": None if check is None else {
@@ -172,4 +173,4 @@ def method_context(conn: Connection, has_cascades: bool, has_tone: bool) -> dict
             .order_by(t.c.analyzer_version))]
     example = conn.execute(select(T_SNAPSHOT.c.id, T_SNAPSHOT.c.raw_sha256).order_by(T_SNAPSHOT.c.id).limit(1)).first()
     return {"page_path": "method.html", "title": "Method: how to check this archive", "versions": versions,
-            "example": {"raw": paths.raw_file(example[0]), "sha": example[1]} if example else None}
+            "example": {"raw": paths.raw_file(example.id), "sha": example.raw_sha256} if example else None}

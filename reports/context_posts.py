@@ -67,7 +67,7 @@ def _chunk_pages(conn: Connection, rows: Sequence[Any], tones: dict[int, Any] | 
     events = grouped(_query_in(conn, select(T_STATUS_EVENT.c.post_id, T_STATUS_EVENT.c.id, T_STATUS_EVENT.c.status,
                                             T_STATUS_EVENT.c.previous_status, T_STATUS_EVENT.c.observed_at,
                                             T_STATUS_EVENT.c.reason),
-                               T_STATUS_EVENT.c.post_id, ids))
+                               T_STATUS_EVENT.c.post_id, ids), "post_id")
     sightings = _sightings(conn, ids)
     existing = _existing_refs(conn, rows)
     cascades = _cascade_links(conn, ids) if has_cascades else {}
@@ -98,8 +98,9 @@ def _chunk_pages(conn: Connection, rows: Sequence[Any], tones: dict[int, Any] | 
             "refs": refs,
             "versions": versions,
             "current": versions[-1] if versions else None,
-            "events": [{"status": e[2], "previous_status": e[3], "observed_at": readable_utc(e[4]), "reason": e[5]}
-                       for e in sorted(events.get(row["id"], []), key=lambda e: e[1])],
+            "events": [{"status": e.status, "previous_status": e.previous_status,
+                        "observed_at": readable_utc(e.observed_at), "reason": e.reason}
+                       for e in sorted(events.get(row["id"], []), key=lambda e: e.id)],
             "sighting": sightings.get(row["id"]),
             "cascade": _cascade_context(cascades.get(row["id"]), page),
             "tone": _tone_context(tones.get(row["id"]) if tones is not None else None, page, row),
@@ -135,9 +136,9 @@ def _media(conn: Connection, snapshot_ids: list[int]) -> dict[int, list[Any]]:
     query = (select(T_SNAPSHOT_MEDIA.c.snapshot_id, T_SNAPSHOT_MEDIA.c.position, T_SNAPSHOT_MEDIA.c.media_ref,
                     T_SNAPSHOT_MEDIA.c.media_sha256, T_SNAPSHOT_MEDIA.c.alt, T_MEDIA.c.mime, T_MEDIA.c.size)
              .outerjoin(T_MEDIA, T_MEDIA.c.sha256 == T_SNAPSHOT_MEDIA.c.media_sha256))
-    out = grouped(_query_in(conn, query, T_SNAPSHOT_MEDIA.c.snapshot_id, snapshot_ids))
+    out = grouped(_query_in(conn, query, T_SNAPSHOT_MEDIA.c.snapshot_id, snapshot_ids), "snapshot_id")
     for group in out.values():
-        group.sort(key=lambda m: m[1])
+        group.sort(key=lambda m: m.position)
     return out
 
 
@@ -213,12 +214,14 @@ def _cascade_links(conn: Connection, ids: list[int]) -> dict[int, dict[str, Any]
              .join(root, root.c.id == T_EDGE.c.root_post_id)
              .join(T_CASCADE, T_CASCADE.c.root_post_id == T_EDGE.c.root_post_id))
     for row in _query_in(conn, query, T_EDGE.c.child_post_id, ids):
-        out[row[0]] = {"is_root": False, "provenance": row[1], "kind": row[2], "platform": row[3],
-                       "parent_id": row[4], "root_id": row[5], "size": row[6]}
+        out[row.child_post_id] = {"is_root": False, "provenance": row.provenance, "kind": row.kind,
+                                  "platform": row.platform, "parent_id": row.platform_id, "root_id": row.root_pid,
+                                  "size": row.size_posts}
     query = select(T_CASCADE.c.root_post_id, T_CASCADE.c.platform, T_POST.c.platform_id, T_CASCADE.c.size_posts,
                    T_CASCADE.c.depth).join(T_POST, T_POST.c.id == T_CASCADE.c.root_post_id)
     for row in _query_in(conn, query, T_CASCADE.c.root_post_id, ids):
-        out[row[0]] = {"is_root": True, "platform": row[1], "root_id": row[2], "size": row[3], "depth": row[4]}
+        out[row.root_post_id] = {"is_root": True, "platform": row.platform, "root_id": row.platform_id,
+                                 "size": row.size_posts, "depth": row.depth}
     return out
 
 

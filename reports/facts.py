@@ -52,8 +52,9 @@ def _any_run(conn: Connection, analyzer: str) -> bool:
         is not None
 
 
-def grouped(rows: Iterable[Any], key: int = 0) -> dict[Any, list[Any]]:
+def grouped(rows: Iterable[Any], key: str) -> dict[Any, list[Any]]:
+    """Rows by the value of their column ``key``, in the order they came."""
     out: dict[Any, list[Any]] = {}
     for row in rows:
-        out.setdefault(row[key], []).append(row)
+        out.setdefault(getattr(row, key), []).append(row)
     return out

@@ -84,15 +84,15 @@ def post_stamps(conn: Connection, tones: dict[int, Any] | None,
                  .outerjoin(member, member.c.root_post_id == T_EDGE.c.root_post_id)
                  .outerjoin(rooted, rooted.c.root_post_id == p.c.id))
     for row in conn.execute(query.order_by(p.c.id)):
-        tone = _tone_part(tones.get(row[0])) if tones is not None else "no tone analysis"
-        yield row[0], row[1], post_page(row[2], row[3]), digest(list(row), tone)
+        tone = _tone_part(tones.get(row.id)) if tones is not None else "no tone analysis"
+        yield row.id, row.account_id, post_page(row.platform, row.platform_id), digest(list(row), tone)
 
 
 def account_stamps(conn: Connection, tones: dict[int, Any] | None, post_accounts: dict[int, list[int]],
                    amplification: list[dict[str, Any]] | None, names: str) -> dict[int, tuple[str, str]]:
     """(page path, stamp) per account id; ``post_accounts`` maps account id -> its post ids."""
     p = T_POST
-    aggregates = {row[0]: tuple(row[1:]) for row in conn.execute(
+    aggregates = {row.account_id: tuple(row[1:]) for row in conn.execute(
         select(p.c.account_id, func.count(), func.sum(p.c.version_count), func.max(p.c.id),
                func.sum(p.c.current_snapshot_id), func.max(p.c.status_changed_at),
                func.sum(func.length(p.c.status)))
@@ -100,7 +100,7 @@ def account_stamps(conn: Connection, tones: dict[int, Any] | None, post_accounts
     handles: dict[int, list[Any]] = {}
     for row in conn.execute(select(T_HANDLE.c.account_id, T_HANDLE.c.handle, T_HANDLE.c.first_seen_at)
                             .order_by(T_HANDLE.c.account_id, T_HANDLE.c.id)):
-        handles.setdefault(row[0], []).append(tuple(row[1:]))
+        handles.setdefault(row.account_id, []).append((row.handle, row.first_seen_at))
     amp: dict[int, list[Any]] = {}
     for amp_row in amplification or []:
         for side in ("source_account_id", "target_account_id"):

@@ -72,7 +72,7 @@ def test_amplification_is_rebuilt_each_run(archive: Archive) -> None:
         vp = conn.execute(select(T_ACCOUNT.c.id).where(T_ACCOUNT.c.handle == "vp")).scalar_one()
         kinds = conn.execute(select(T_AMPLIFICATION.c.kind, T_AMPLIFICATION.c.analysis_run_id)
                              .where(T_AMPLIFICATION.c.source_account_id == vp)).all()
-    assert sorted(kinds) == [("quote", second["analysis_run_id"]), ("repost", second["analysis_run_id"])]
+    assert sorted(kinds) == [("quote", second.analysis_run_id), ("repost", second.analysis_run_id)]
 
 
 def test_pure_function_leaves_out_untracked_self_and_missing() -> None:

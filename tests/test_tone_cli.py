@@ -57,13 +57,11 @@ def test_analyze_runs_tone_incrementally(tmp_path: Path) -> None:
     try:
         step = dict(STEPS)["tone"]
         first = step(handle.engine, False)
-        assert (first["analysed"], first["already"]) == (2, 0) and first["coverage"]["scored"] == 1
+        assert (first.analysed, first.already) == (2, 0) and first.coverage.scored == 1
         second = step(handle.engine, False)
-        assert (second["analysed"], second["already"]) == (0, 2)
-        assert second["analysis_run_id"] > first["analysis_run_id"]
-        from analysis.tone_show import step_line
-
-        assert step_line(second).startswith("tone: 0 contents scored or abstained, 2 already done; 1 of 2 posts "
-                                            "scored (50.0%); not scored: unsupported_language:es 1 (analyzer r")
+        assert (second.analysed, second.already) == (0, 2)
+        assert second.analysis_run_id > first.analysis_run_id
+        assert second.line().startswith("tone: 0 contents scored or abstained, 2 already done; 1 of 2 posts "
+                                      "scored (50.0%); not scored: unsupported_language:es 1 (analyzer r")
     finally:
         handle.close()

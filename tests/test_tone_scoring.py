@@ -1,4 +1,4 @@
-"""Tone scoring of single texts: the behaviour issue 5 asks for, with no database involved."""
+"""Tone scoring of single texts: the behaviour docs/tone.md describes, with no database involved."""
 
 from __future__ import annotations
 

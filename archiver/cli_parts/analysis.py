@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
@@ -28,15 +28,6 @@ class FollowsPlatform(StrEnum):
     bluesky = "bluesky"
 
 
-def _cascade_line(summary: dict[str, Any]) -> str:
-    edges = summary["edges"]
-    return (
-        f"cascades: {summary['cascades']} ({summary['recomputed']} recomputed, {summary['unchanged']} unchanged, "
-        f"{summary['removed']} removed); edges: {edges.get('exact', 0)} exact, {edges.get('inferred', 0)} "
-        f"inferred, {edges.get('root_default', 0)} root_default; {summary['missing_parents']} missing parents, "
-        f"{summary['unplaced']} unplaced reshares; {summary['amplification_rows']} amplification rows "
-        f"(analyzer v{summary['version']}, analysis run {summary['analysis_run_id']}, {summary['seconds']} s)"
-    )
 
 
 def register(app: typer.Typer) -> None:
@@ -65,15 +56,11 @@ def register(app: typer.Typer) -> None:
             else:
                 summaries = run_analysis(handle.engine, force=force, only=only)
         if json_out:
-            typer.echo(orjson.dumps(summaries, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS).decode())
+            typer.echo(orjson.dumps({name: summary.as_dict() for name, summary in summaries.items()},
+                                    option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS).decode())
         elif not quiet:
-            for name, summary in summaries.items():
-                if name == "tone":
-                    from analysis.tone_show import step_line
-
-                    typer.echo(step_line(summary))
-                    continue
-                typer.echo(_cascade_line(summary) if name == "cascades" else f"{name}: {summary}")
+            for summary in summaries.values():
+                typer.echo(summary.line())
 
     @export_app.command("graph")
     def export_graph(

@@ -117,7 +117,7 @@ class StatusClaim:
     Only a *definitive* answer may become a claim: X's per-id ``Not Found Error`` (deleted),
     ``Authorization Error`` (unavailable: protected or suspended), Bluesky ``get_posts`` omitting a
     URI that the account's repo no longer holds (deleted). Timeouts, 5xx and rate limits never
-    produce a claim (DESIGN.md principle 4).
+    produce a claim.
     """
 
     platform: Platform

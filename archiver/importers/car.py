@@ -3,7 +3,7 @@ Merkle Search Tree walked from the commit to every record.
 
 Hand-written framing because ``libipld.decode_car`` and ``atproto.CAR`` hand back decoded blocks
 only: the raw block bytes, which are what a CID hashes, are gone by then, and neither checks the
-hashes (PLATFORMS.md). The format is small: a varint-prefixed dag-cbor header, then
+hashes. The format is small: a varint-prefixed dag-cbor header, then
 varint-prefixed (CID bytes + block bytes) sections. Decoding stays with ``libipld``.
 """
 

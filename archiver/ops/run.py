@@ -154,7 +154,7 @@ def _step(name: str, work: Callable[[], Any]) -> bool:
 def _analyze(archive: Archive) -> Any:
     from analysis.analyze import run_analysis
 
-    return run_analysis(archive.engine)
+    return {name: summary.as_dict() for name, summary in run_analysis(archive.engine).items()}
 
 
 def _report(archive: Archive, options: RunOptions) -> Any:

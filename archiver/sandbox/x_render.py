@@ -6,7 +6,7 @@ this one decides *what exists* on the fake X at a step, so both stay small and t
 cached per step. Everything is derived deterministically from the scenario, so two sandboxes
 serve byte-identical responses.
 
-Faithfulness notes (checked against X's documentation and the example page in PLATFORMS.md):
+Faithfulness notes (checked against X's documentation):
 ids are snowflakes (``((ms - epoch) << 22) | seq``, > 2**53, strings); a retweet's text is
 ``RT @user: <original text>`` and it references the original; an edit is a new tweet id and every
 version carries the full ``edit_history_tweet_ids``; a reply's text starts with the mention.
