@@ -26,6 +26,7 @@ from archiver.chunks import IN_LIST_LIMIT, chunked
 from archiver.timeutil import sqlite_datetime
 
 _SQL_CACHE: dict[tuple[str, str, str, tuple[str, ...], int], str] = {}
+_KINDS: dict[tuple[str, str, tuple[str, ...]], tuple[tuple[int, str], ...]] = {}
 _Plan = tuple[tuple[int, Callable[[Any], Any]], ...]
 
 
@@ -60,35 +61,45 @@ class Bulk:
         return self._cursor
 
     # ---- values -----------------------------------------------------------------------
-    def when(self, value: datetime) -> Any:
+    def when(self, value: datetime | None) -> Any:
         """A datetime as this database stores it (aware in; UTC text on SQLite)."""
-        hit = self._when.get(value)
+        hit = self._when.get(value)  # type: ignore[arg-type]
         if hit is None:
+            if value is None:
+                return None
             if value.tzinfo is None:
                 raise ValueError(f"naive datetime {value.isoformat()} refused: the archive stores aware UTC")
             hit = self._when[value] = sqlite_datetime(value) if self.sqlite else value
         return hit
 
     @staticmethod
-    def _flag(value: bool) -> int:
-        return int(value)
+    def _flag(value: bool | None) -> int | None:
+        return None if value is None else int(value)
 
     def _plan(self, table: Table, columns: tuple[str, ...]) -> _Plan:
-        """Which of ``columns`` need converting, and how (by the column's SQLAlchemy type)."""
+        """Which of ``columns`` need converting, and how (by the column's SQLAlchemy type; the
+        types are looked up once per process, the converters bound once per ``Bulk``)."""
         key = (table.name, columns)
         plan = self._plans.get(key)
         if plan is None:
-            steps: list[tuple[int, Callable[[Any], Any]]] = []
-            for index, name in enumerate(columns):
-                kind = table.c[name].type
-                if isinstance(kind, TypeDecorator):  # SQLModel's UTCDateTime wraps DateTime
-                    kind = kind.impl_instance
-                if isinstance(kind, DateTime):
-                    steps.append((index, self.when))
-                elif isinstance(kind, Boolean) and self.sqlite:
-                    steps.append((index, self._flag))
-            plan = self._plans[key] = tuple(steps)
+            kinds = _KINDS.get((self.conn.dialect.name, *key))
+            if kinds is None:
+                kinds = _KINDS[(self.conn.dialect.name, *key)] = self._kinds(table, columns)
+            convert: dict[str, Callable[[Any], Any]] = {"datetime": self.when, "boolean": self._flag}
+            plan = self._plans[key] = tuple((index, convert[kind]) for index, kind in kinds)
         return plan
+
+    def _kinds(self, table: Table, columns: tuple[str, ...]) -> tuple[tuple[int, str], ...]:
+        kinds = []
+        for index, name in enumerate(columns):
+            kind = table.c[name].type
+            if isinstance(kind, TypeDecorator):  # SQLModel's UTCDateTime wraps DateTime
+                kind = kind.impl_instance
+            if isinstance(kind, DateTime):
+                kinds.append((index, "datetime"))
+            elif isinstance(kind, Boolean) and self.sqlite:
+                kinds.append((index, "boolean"))
+        return tuple(kinds)
 
     def _convert(self, table: Table, columns: tuple[str, ...], rows: Sequence[Sequence[Any]]) -> Sequence[Any]:
         """``rows`` with every value as the database stores it (see the module docstring)."""
@@ -98,10 +109,8 @@ class Bulk:
         converted = []
         for row in rows:
             values = list(row)
-            for index, convert in plan:
-                value = values[index]
-                if value is not None:
-                    values[index] = convert(value)
+            for index, convert in plan:  # each converter passes None through
+                values[index] = convert(values[index])
             converted.append(values)
         return converted
 

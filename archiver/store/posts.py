@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import NamedTuple
 
 from sqlalchemy import select
 
@@ -57,8 +58,7 @@ class PageContext:
         return to_db(post.captured_at) if post.captured_at else self.fetched_at
 
 
-@dataclass(frozen=True, slots=True)
-class _NewVersion:
+class _NewVersion(NamedTuple):  # NamedTuple: one per changed post, cheaper to build than a dataclass
     post: PostRecord
     state: PostState
     seen_at: datetime
@@ -67,8 +67,7 @@ class _NewVersion:
     hashes: list[str | None]
 
 
-@dataclass(frozen=True, slots=True)
-class _Seen:
+class _Seen(NamedTuple):  # one per post of every page
     state: PostState
     post: PostRecord
     seen_at: datetime
