@@ -59,20 +59,19 @@ def peak_rss_mb() -> float:
 
 
 def run_archiver(pages: list[bytes], workdir: Path) -> tuple[float, int]:
-    handle = open_archive(workdir / "archive", None, create=True)
-    store = handle.store(fetch_media=False)
-    run_id = store.start_run("collect", ["bench"])
-    posts = 0
-    started = time.perf_counter()
-    for n, body in enumerate(pages):
-        page_json = orjson.loads(body)
-        records = normalize_page(page_json)
-        capture = CaptureRecord("http", f"http://127.0.0.1/2/users/1/tweets?page={n}", 200,
-                                T0 + timedelta(hours=n), body)
-        store.ingest(Page(capture=capture, posts=records, accounts=page_accounts(page_json)), run_id)
-        posts += len(records)
-    elapsed = time.perf_counter() - started
-    handle.close()
+    with open_archive(workdir / "archive", None, create=True) as handle:
+        store = handle.store(fetch_media=False)
+        run_id = store.start_run("collect", ["bench"])
+        posts = 0
+        started = time.perf_counter()
+        for n, body in enumerate(pages):
+            page_json = orjson.loads(body)
+            records = normalize_page(page_json)
+            capture = CaptureRecord("http", f"http://127.0.0.1/2/users/1/tweets?page={n}", 200,
+                                    T0 + timedelta(hours=n), body)
+            store.ingest(Page(capture=capture, posts=records, accounts=page_accounts(page_json)), run_id)
+            posts += len(records)
+        elapsed = time.perf_counter() - started
     return elapsed, posts
 
 

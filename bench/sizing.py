@@ -77,9 +77,8 @@ def main() -> None:
     parser.add_argument("--pg", help="PostgreSQL URL with CREATEDB rights (a scratch database is made and dropped)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        archive = open_archive(Path(tmp) / "archive", None, create=True)
-        per_post, per_seen = measure(archive, args.posts, _sqlite_size)
-        archive.close()
+        with open_archive(Path(tmp) / "archive", None, create=True) as archive:
+            per_post, per_seen = measure(archive, args.posts, _sqlite_size)
         print(f"SQLite: {per_post:,.0f} bytes per new post (capture share + post + snapshot + sighting), "
               f"{per_seen:,.0f} bytes per re-observation (capture share + sighting); {args.posts} posts")
         if args.pg:
@@ -89,9 +88,8 @@ def main() -> None:
             with admin.connect() as conn:
                 conn.execute(text(f'CREATE DATABASE "{name}"'))
             try:
-                archive = open_archive(Path(tmp) / "pg", admin_url.rsplit("/", 1)[0] + "/" + name, create=True)
-                per_post, per_seen = measure(archive, args.posts, _pg_size)
-                archive.close()
+                with open_archive(Path(tmp) / "pg", admin_url.rsplit("/", 1)[0] + "/" + name, create=True) as archive:
+                    per_post, per_seen = measure(archive, args.posts, _pg_size)
                 print(f"PostgreSQL: {per_post:,.0f} bytes per new post, {per_seen:,.0f} bytes per re-observation")
             finally:
                 with admin.connect() as conn:

@@ -100,8 +100,8 @@ def main() -> None:
     parser.add_argument("--posts", type=int, default=100_000)
     parser.add_argument("--archive", type=Path, help="archive directory (default: a temporary one)")
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as tmp:
-        handle = open_archive(args.archive or Path(tmp) / "archive", None, create=True)
+    with tempfile.TemporaryDirectory() as tmp, open_archive(args.archive or Path(tmp) / "archive", None,
+                                                           create=True) as handle:
         store = handle.store(fetch_media=False)
         began = time.perf_counter()
         pages = generate(args.posts)
@@ -120,7 +120,6 @@ def main() -> None:
         print(f"rerun on unchanged archive: {again.analysed} new, {again.already} already scored, {rerun:.2f} s "
               f"(target < 2 s)")
         print(coverage(handle.engine).summary())
-        handle.close()
 
 
 if __name__ == "__main__":
