@@ -25,8 +25,8 @@ import orjson
 from archiver.archive import open_archive
 from archiver.bulk import sqlite_datetime
 from archiver.collectors.records import CaptureRecord, Page, normalized_content
-from archiver.collectors.x_normalize import normalize_page, page_accounts
 from archiver.hashing import canonical_json, sha256_hex
+from archiver.platforms.x.normalize import normalize_page, page_accounts
 
 T0 = datetime(2025, 3, 1, tzinfo=UTC)
 

@@ -129,7 +129,7 @@ def register(app: typer.Typer) -> None:
         """Collect the illustrative sandbox scenario twice (an edit, deletions, a rename), analyse and report."""
         import orjson
 
-        from archiver.demo import run_demo
+        from archiver.app.demo import run_demo
 
         def say(line: str) -> None:
             if not json_out and not quiet:

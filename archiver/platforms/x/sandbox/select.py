@@ -10,8 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from archiver.platforms.x.sandbox.render import XTweet, XView, build_view
 from archiver.sandbox.server import SandboxRequest, World
-from archiver.sandbox.x_render import XTweet, XView, build_view
 
 PROBLEMS = "https://api.twitter.com/2/problems/"
 AccountState = Literal["protected", "suspended"]

@@ -17,9 +17,9 @@ from typing import Any
 
 import orjson
 
-from archiver.sandbox.bsky_ids import POST, REPOST, Record, Repos, repos
-from archiver.sandbox.bsky_render import View
-from archiver.sandbox.repo_car import build_repo_car, make_tid
+from archiver.platforms.bluesky.sandbox.ids import POST, REPOST, Record, Repos, repos
+from archiver.platforms.bluesky.sandbox.render import View
+from archiver.platforms.bluesky.sandbox.repo_car import build_repo_car, make_tid
 from archiver.sandbox.server import SandboxRequest, SandboxResponse, World
 
 SANDBOX_APP_PASSWORD = "sand-box0-demo-pass"  # the only password createSession accepts
