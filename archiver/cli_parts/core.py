@@ -103,7 +103,7 @@ def register(app: typer.Typer) -> None:
 
     @app.command()
     def show(
-        post: Annotated[str, typer.Argument(help="Platform id, at:// URI, post URL, or archive row id.")],
+        post: Annotated[str, typer.Argument(help="Row id, platform id, edit id, post URL or at:// URI.")],
         archive: ArchiveOpt = None, db: DbOpt = None, json_out: JsonOpt = False,
     ) -> None:
         """Every archived version of one post, with its hashes and capture times."""

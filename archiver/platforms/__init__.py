@@ -58,18 +58,20 @@ class PostRef:
 class SandboxPart:
     """A platform's share of the loopback sandbox: the paths it answers and how it answers them.
 
-    ``handler`` is loaded on first use (``module:function``), so the sandbox server imports
-    nothing of a platform it is not asked about. ``account`` picks a scenario person's account on
+    ``handler`` is a function, or ``"module:function"`` loaded on first use so that the sandbox
+    server imports nothing of a platform it is not asked about. ``account`` picks a scenario person's account on
     this platform; ``settings`` are the config settings that point a collector at the sandbox.
     """
 
     prefixes: tuple[str, ...]
-    handler: str
+    handler: str | Callable[[SandboxRequest, World], SandboxResponse]
     account: Callable[[Person], str | None]
     settings: Callable[[str], dict[str, str]] = lambda base_url: {"base_url": base_url}
     follows: bool = False  # collect the sandbox accounts' follow lists too
 
     def handle(self, request: SandboxRequest, world: World) -> SandboxResponse:
+        if callable(self.handler):
+            return self.handler(request, world)
         module, _, function = self.handler.partition(":")
         answer: Callable[[SandboxRequest, World], SandboxResponse] = getattr(importlib.import_module(module),
                                                                              function)
