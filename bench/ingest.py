@@ -1,6 +1,6 @@
 """Ingest benchmark: 100k synthetic X posts through normalize, hash and store on SQLite.
 
-Prints posts/s and peak RSS for the real path (X API v2 page JSON -> x_normalize -> Store.ingest,
+Prints posts/s and peak RSS for the real path (X API v2 page JSON -> platforms.x.normalize -> Store.ingest,
 one page of 100 posts per transaction, captures compressed), and as the floor the time plain
 ``sqlite3`` ``executemany`` takes to insert the same post, snapshot and sighting rows.
 

@@ -29,7 +29,8 @@ if TYPE_CHECKING:
     from archiver.sandbox.scenario import Person
     from archiver.sandbox.server import SandboxRequest, SandboxResponse, World
 
-__all__ = ["Importer", "Platform", "PostRef", "SandboxPart", "get", "names", "platforms", "register", "unregister"]
+__all__ = ["Importer", "Platform", "PostRef", "SandboxPart", "get", "labels", "names", "platforms", "register",
+           "unregister"]
 
 # name -> the package that defines PLATFORM. One line per platform.
 _BUILTIN: dict[str, str] = {
@@ -84,6 +85,7 @@ class Importer:
     one or several files, and only the options the format supports."""
 
     command: str
+    label: str  # the format, for the import group's help: "twarc2 JSONL"
     help: str  # the command's help text
     files_help: str
     open: Callable[[Path, str | None], ImportSource]  # (file, --handle) -> the source to run
@@ -140,3 +142,9 @@ def get(name: str) -> Platform:
 def platforms() -> Iterator[Platform]:
     for name in names():
         yield get(name)
+
+
+def labels() -> str:
+    """The platforms for a help text: "X and Bluesky"."""
+    shown = [p.label for p in platforms()]
+    return ", ".join(shown[:-1]) + " and " + shown[-1] if len(shown) > 1 else "".join(shown)

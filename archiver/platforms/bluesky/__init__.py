@@ -44,7 +44,8 @@ PLATFORM = Platform(
     is_account_id=is_account_id,
     secrets=("BSKY_HANDLE", "BSKY_APP_PASSWORD"),
     importers=(
-        Importer("bluesky-car", "Import Bluesky repo CARs: every block's hash checked, the whole tree walked.",
+        Importer("bluesky-car", "Bluesky CAR",
+                 "Import Bluesky repo CARs: every block's hash checked, the whole tree walked.",
                  "Repo exports (com.atproto.sync.getRepo .car files).", _car, skip_bad=False, handle=True),
     ),
     sandbox=SandboxPart(prefixes=("/xrpc/", "/bsky-media/"), handler="archiver.platforms.bluesky.sandbox.api:handle",

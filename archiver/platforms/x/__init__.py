@@ -59,9 +59,11 @@ PLATFORM = Platform(
     secrets=("X_BEARER_TOKEN",),
     newest_id=_newest_id,
     importers=(
-        Importer("twarc", "Import twarc2 JSONL: each file completely or not at all, resumable, never twice.",
+        Importer("twarc", "twarc2 JSONL",
+                 "Import twarc2 JSONL: each file completely or not at all, resumable, never twice.",
                  "twarc2 JSONL files (raw pages or flattened; .gz ok).", _twarc, fetch_media=True),
-        Importer("x-archive", "Import an X account archive: tweets, long posts, deleted tweets, the account, media.",
+        Importer("x-archive", "X archive",
+                 "Import an X account archive: tweets, long posts, deleted tweets, the account, media.",
                  "The X 'download your archive' zip, or its unpacked folder.", _x_archive, many=False),
     ),
     sandbox=SandboxPart(prefixes=("/2/", "/x-media/"), handler="archiver.platforms.x.sandbox.api:handle",

@@ -2,8 +2,8 @@
 (``com.atproto.repo.*``, ``com.atproto.sync.*``, ``com.atproto.server.createSession``), plus the
 image host (``/bsky-media/<did>/<blob cid>.png``).
 
-Records and their CIDs come from ``bsky_ids`` (true CIDs of the served JSON), views from
-``bsky_render``. This module only parses XRPC parameters, pages results and answers errors in
+Records and their CIDs come from ``ids`` (true CIDs of the served JSON), views from
+``render``. This module only parses XRPC parameters, pages results and answers errors in
 XRPC form ``{"error": ..., "message": ...}``, with the ``ratelimit-*`` headers a real PDS sends.
 Faults (429, 5xx, stalls) are injected by the server's fault hook before this handler runs.
 """
