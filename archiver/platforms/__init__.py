@@ -108,6 +108,7 @@ class Platform:
     secrets: tuple[str, ...] = ()  # environment variables the collector reads; never stored
     newest_id: Callable[[Connection, int, str], str | None] | None = None  # where the next run starts
     importers: tuple[Importer, ...] = ()
+    page_parts: Callable[[str], list[str]] = lambda platform_id: [platform_id]  # the report's path for a post
     sandbox: SandboxPart | None = None
 
 

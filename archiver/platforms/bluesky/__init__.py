@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from archiver.platforms import Importer, Platform, SandboxPart
-from archiver.platforms.bluesky.grammar import is_account_id, parse_post, post_id
+from archiver.platforms.bluesky.grammar import is_account_id, page_parts, parse_post, post_id
 
 if TYPE_CHECKING:
     from archiver.collectors.base import Collector
@@ -43,6 +43,7 @@ PLATFORM = Platform(
     post_id=post_id,
     is_account_id=is_account_id,
     secrets=("BSKY_HANDLE", "BSKY_APP_PASSWORD"),
+    page_parts=page_parts,
     importers=(
         Importer("bluesky-car", "Bluesky CAR",
                  "Import Bluesky repo CARs: every block's hash checked, the whole tree walked.",

@@ -43,3 +43,13 @@ def post_id(account_id: str, key: str) -> str:
 
 def is_account_id(value: str) -> bool:
     return value.startswith("did:")
+
+
+def page_parts(platform_id: str) -> list[str]:
+    """The report's path segments for a post: ``<did>/<collection without app.bsky.feed.>/<rkey>``."""
+    if not platform_id.startswith("at://"):
+        return [platform_id]
+    parts = platform_id[len("at://"):].split("/")
+    if len(parts) == 3 and parts[1].startswith("app.bsky.feed."):
+        return [parts[0], parts[1][len("app.bsky.feed."):], parts[2]]
+    return parts
