@@ -14,7 +14,7 @@ from __future__ import annotations
 import importlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from archiver.errors import ConfigError
 
@@ -109,6 +109,7 @@ class Platform:
     newest_id: Callable[[Connection, int, str], str | None] | None = None  # where the next run starts
     importers: tuple[Importer, ...] = ()
     page_parts: Callable[[str], list[str]] = lambda platform_id: [platform_id]  # the report's path for a post
+    content_cid: Callable[[dict[str, Any]], str | None] | None = None  # its own content hash, from raw JSON
     sandbox: SandboxPart | None = None
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from archiver.platforms import Importer, Platform, SandboxPart
 from archiver.platforms.bluesky.grammar import is_account_id, page_parts, parse_post, post_id
@@ -31,6 +31,12 @@ def _car(path: Path, handle: str | None) -> ImportSource:
     return CarSource(path, handle)
 
 
+def _content_cid(raw: dict[str, Any]) -> str | None:
+    from archiver.platforms.bluesky.normalize import content_cid
+
+    return content_cid(raw)
+
+
 def _sandbox_account(person: Person) -> str | None:
     return person.bsky_handle
 
@@ -44,6 +50,7 @@ PLATFORM = Platform(
     is_account_id=is_account_id,
     secrets=("BSKY_HANDLE", "BSKY_APP_PASSWORD"),
     page_parts=page_parts,
+    content_cid=_content_cid,
     importers=(
         Importer("bluesky-car", "Bluesky CAR",
                  "Import Bluesky repo CARs: every block's hash checked, the whole tree walked.",
