@@ -19,6 +19,7 @@ from archiver.config import PlatformSettings, Secrets, Source, parse_config
 from archiver.errors import ConfigError
 from archiver.platforms import Platform, PostRef, SandboxPart
 from archiver.resolve import resolve_post
+from archiver.sandbox.faults import parse_faults
 from archiver.sandbox.server import SandboxRequest, SandboxResponse, SandboxServer, World
 from archiver.store import T_POST, T_SNAPSHOT
 
@@ -37,6 +38,9 @@ class _TootCollector:
 
     def collect(self, source: Source, state: SourceState) -> Iterator[Page | SourceProblem]:
         response = self.client.get(f"/toot/{source.account}/posts")
+        if response.status_code != 200:
+            yield SourceProblem(source.name, "server_error", response.json()["oops"])
+            return
         now = datetime.now(UTC)
         author = AccountRecord("toot", f"uid:{source.account}", source.account, tracked=True)
         capture = CaptureRecord("http", str(response.url), response.status_code, now, response.content)
@@ -47,6 +51,16 @@ class _TootCollector:
 
     def close(self) -> None:
         self.client.close()
+
+
+class _TootFaults:
+    malformed_body = b'[{"id": '
+
+    def rate_limited(self, reset: int | None) -> SandboxResponse:
+        return SandboxResponse.json({"oops": "slow down"}, 429)
+
+    def server_error(self) -> SandboxResponse:
+        return SandboxResponse.json({"oops": "toot is down"}, 500)
 
 
 def _parse(text: str) -> PostRef | None:
@@ -64,7 +78,8 @@ TOOT = Platform(
     post_id=lambda account_id, key: f"{account_id.removeprefix('uid:')}/{key}",
     is_account_id=lambda value: value.startswith("uid:"),
     secrets=("TOOT_TOKEN",),
-    sandbox=SandboxPart(prefixes=("/toot/",), handler=_serve, account=lambda person: None),
+    sandbox=SandboxPart(prefixes=("/toot/",), handler=_serve, account=lambda person: None,
+                        api_prefixes=("/toot/",), faults=_TootFaults()),
 )
 
 
@@ -93,6 +108,15 @@ def test_a_registered_platform_is_collected_through_the_generic_path(toot: Platf
         second = resolve_post(conn, "https://toot.example/ada/2")
         assert conn.execute(select(T_POST.c.platform_id).where(T_POST.c.id == second)).scalar_one() == "ada/2"
     assert ("GET", "/toot/ada/posts", 200) in sandbox.requests
+
+
+def test_injected_faults_take_the_platform_shape(toot: Platform, archive: Archive) -> None:
+    with SandboxServer(fault_hook=parse_faults("server_error=1")) as sandbox:
+        config = parse_config({"platforms": {"toot": {"base_url": sandbox.base_url}},
+                               "sources": [{"platform": "toot", "account": "ada"}]})
+        outcome = run_collect(archive.store(fetch_media=False), config, config.sources, Secrets())
+    assert outcome.status == "failed"  # no page from any source
+    assert outcome.sources[0].problem == "server_error: toot is down"
 
 
 def test_config_and_secrets_come_from_the_registry(toot: Platform, monkeypatch: pytest.MonkeyPatch) -> None:

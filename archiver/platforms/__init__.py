@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from archiver.collectors.base import Collector
     from archiver.config import PlatformSettings, Secrets
     from archiver.importers.runner import ImportSource
+    from archiver.sandbox.faults import FaultShapes
     from archiver.sandbox.scenario import Person
     from archiver.sandbox.server import SandboxRequest, SandboxResponse, World
 
@@ -60,8 +61,9 @@ class SandboxPart:
     """A platform's share of the loopback sandbox: the paths it answers and how it answers them.
 
     ``handler`` is a function, or ``"module:function"`` loaded on first use so that the sandbox
-    server imports nothing of a platform it is not asked about. ``account`` picks a scenario person's account on
-    this platform; ``settings`` are the config settings that point a collector at the sandbox.
+    server imports nothing of a platform it is not asked about; ``faults`` likewise. ``account``
+    picks a scenario person's account on this platform; ``settings`` are the config settings that
+    point a collector at the sandbox.
     """
 
     prefixes: tuple[str, ...]
@@ -69,6 +71,8 @@ class SandboxPart:
     account: Callable[[Person], str | None]
     settings: Callable[[str], dict[str, str]] = lambda base_url: {"base_url": base_url}
     follows: bool = False  # collect the sandbox accounts' follow lists too
+    api_prefixes: tuple[str, ...] = ()  # the API paths (not media) where --faults may strike
+    faults: str | FaultShapes | None = None  # how a fault looks here ("module:attribute" or the object)
 
     def handle(self, request: SandboxRequest, world: World) -> SandboxResponse:
         if callable(self.handler):
@@ -77,6 +81,13 @@ class SandboxPart:
         answer: Callable[[SandboxRequest, World], SandboxResponse] = getattr(importlib.import_module(module),
                                                                              function)
         return answer(request, world)
+
+    def fault_shapes(self) -> FaultShapes | None:
+        if self.faults is None or not isinstance(self.faults, str):
+            return self.faults
+        module, _, name = self.faults.partition(":")
+        shapes: FaultShapes = getattr(importlib.import_module(module), name)
+        return shapes
 
 
 @dataclass(frozen=True)

@@ -57,6 +57,7 @@ PLATFORM = Platform(
                  "Repo exports (com.atproto.sync.getRepo .car files).", _car, skip_bad=False, handle=True),
     ),
     sandbox=SandboxPart(prefixes=("/xrpc/", "/bsky-media/"), handler="archiver.platforms.bluesky.sandbox.api:handle",
-                        account=_sandbox_account,
+                        account=_sandbox_account, api_prefixes=("/xrpc/",),
+                        faults="archiver.platforms.bluesky.sandbox.faults:FAULTS",
                         settings=lambda base_url: {"base_url": base_url, "pds_url": base_url}),
 )

@@ -67,5 +67,6 @@ PLATFORM = Platform(
                  "The X 'download your archive' zip, or its unpacked folder.", _x_archive, many=False),
     ),
     sandbox=SandboxPart(prefixes=("/2/", "/x-media/"), handler="archiver.platforms.x.sandbox.api:handle",
-                        account=_sandbox_account, follows=True),
+                        account=_sandbox_account, follows=True, api_prefixes=("/2/",),
+                        faults="archiver.platforms.x.sandbox.faults:FAULTS"),
 )
