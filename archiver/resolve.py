@@ -7,9 +7,9 @@ Accepted, in this order:
   A handle is resolved through the archive's handle history (current and past handles), never
   over the network, so a link copied before a rename still finds the post;
 - a platform id or a stored post URL, exactly;
+- the archive's own row id (a number of up to 11 digits that no post uses as its platform id);
 - the id of a later version of an edited post (X gives each edit its own tweet id: the
-  snapshot's ``content_id``);
-- the archive's own row id (a plain number no post uses as its platform id).
+  snapshot's ``content_id``).
 
 ``show``, ``tone show`` and ``export graph --cascade`` all come here, so they accept the same
 forms and fail with the same message.
@@ -64,12 +64,10 @@ def _matches(conn: Connection, text: str) -> list[int]:
     found = _ids(conn, select(T_POST.c.id).where(or_(T_POST.c.platform_id == text, T_POST.c.url == text)))
     if found:
         return found
-    found = _ids(conn, select(T_SNAPSHOT.c.post_id).where(T_SNAPSHOT.c.content_id == text))
-    if found:
-        return found
-    if text.isdigit() and len(text) < 19:  # beyond SQLite's integer range it cannot be a row id
+    if text.isdigit() and len(text) < 12:  # a row id (platform ids this short were matched above)
         return _ids(conn, select(T_POST.c.id).where(T_POST.c.id == int(text)))
-    return []
+    # last, a later version's own id: content_id has no index, so this runs only when all else failed
+    return _ids(conn, select(T_SNAPSHOT.c.post_id).where(T_SNAPSHOT.c.content_id == text))
 
 
 def _by_ref(conn: Connection, ref: PostRef) -> list[int]:
