@@ -110,3 +110,4 @@ def describe(engine: Engine, limit: int = 5) -> list[str]:
                      f"({a['source_platform']}), median {_minutes(a['median_latency_s'])} after the post, "
                      f"fastest {_minutes(a['min_latency_s'])}")
     return lines
+

@@ -10,6 +10,7 @@ import typer
 
 from archiver.cli_common import ArchiveOpt, DbOpt, JsonOpt, QuietOpt, interactive
 from archiver.cli_parts.groups import export_app, import_app
+from archiver.platforms import names
 
 
 class GraphFormat(StrEnum):
@@ -23,11 +24,11 @@ class GraphNodes(StrEnum):
     accounts = "accounts"
 
 
-class FollowsPlatform(StrEnum):
-    x = "x"
-    bluesky = "bluesky"
 
-
+def _known_platform(value: str) -> str:
+    if value not in names():
+        raise typer.BadParameter(f"{value!r} is not one of {', '.join(map(repr, names()))}.")
+    return value
 
 
 def register(app: typer.Typer) -> None:
@@ -104,7 +105,8 @@ def register(app: typer.Typer) -> None:
     @import_app.command("follows")
     def import_follows(
         file: Annotated[Path, typer.Argument(help="CSV 'follower,followed' of account ids or known handles.")],
-        platform: Annotated[FollowsPlatform, typer.Option("--platform", "-p", help="x or bluesky.")],
+        platform: Annotated[str, typer.Option("--platform", "-p", help=" or ".join(names()) + ".",
+                                              callback=_known_platform)],
         archive: ArchiveOpt = None,
         db: DbOpt = None,
         quiet: QuietOpt = False,
@@ -114,7 +116,7 @@ def register(app: typer.Typer) -> None:
         from archiver.archive import open_archive
 
         with open_archive(archive, db, create=True) as handle:
-            result = run_import(handle, file, platform.value)
+            result = run_import(handle, file, platform)
         if not quiet:
             typer.echo(f"import run {result.run_id}: {result.rows} follows read, {result.new_follows} new; "
                        "run `archiver analyze` to use them")

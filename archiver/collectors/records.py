@@ -14,11 +14,10 @@ from typing import Any, Literal
 
 from archiver.timeutil import iso_utc
 
-Platform = Literal["x", "bluesky"]
+Platform = str  # a registered platform name (archiver.platforms.names())
 Kind = Literal["post", "repost", "quote", "reply"]
 Status = Literal["live", "deleted", "unavailable"]
 
-PLATFORMS: tuple[str, ...] = ("x", "bluesky")
 KINDS: tuple[str, ...] = ("post", "repost", "quote", "reply")
 STATUSES: tuple[str, ...] = ("live", "deleted", "unavailable")
 

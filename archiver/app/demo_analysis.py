@@ -1,6 +1,6 @@
 """The analysis part of ``archiver demo``: run every analysis step, then show what it found.
 
-Kept apart from ``archiver.demo`` so the demo works when analysis is not installed. Each analyzer's
+Kept apart from ``archiver.app.demo`` so the demo works when analysis is not installed. Each analyzer's
 lines are printed after ``run_analysis``; the cascade lines name the scenario's largest cascades and
 the amplification between its officials. Another analyzer adds its own lines below.
 """
