@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy import func, or_, select
 from sqlalchemy.engine import Engine
 
+from analysis.tone_es import THRESHOLD
 from analysis.tone_store import PostTone, coverage_of, post_tones
 from archiver.errors import BadInputError
 from archiver.store import T_ACCOUNT, T_POST, T_SNAPSHOT
@@ -37,14 +38,22 @@ def find_post(engine: Engine, ref: str) -> int:
     return ids[0]
 
 
+def confidence_text(tone: Any) -> str:
+    """"confidence 1.32 (bar 1.0)" for a thresholded reader (Spanish), else why there is none."""
+    if tone.confidence is None:
+        return "confidence: not thresholded" if tone.lang == "en" and tone.score is not None else "confidence: -"
+    return f"confidence {tone.confidence:.2f}, bar {THRESHOLD}"
+
+
 def describe(tone: PostTone) -> str:
     """One line: the label and score with how it was made, or the reason there is none."""
     source = "" if tone.scored_as == "own" else f", read from the reposted post {tone.source_post_id}"
     lang = f"{tone.lang or '?'} by {tone.lang_method}" if tone.lang_method else "language not decided"
+    confidence = f", {confidence_text(tone)}" if tone.confidence is not None else ""
     if tone.score is None:
-        return f"no score: {tone.abstain_reason} ({lang}{source})"
+        return f"no score: {tone.abstain_reason} ({lang}{confidence}{source})"
     irony = "; POSSIBLE IRONY: words and emoji disagree" if tone.possible_irony else ""
-    return f"{tone.label} {tone.score:+.2f} ({tone.method}, {lang}{source}){irony}"
+    return f"{tone.label} {tone.score:+.2f} ({tone.method}, {lang}{confidence}{source}){irony}"
 
 
 def step_line(summary: dict[str, Any]) -> str:
@@ -62,10 +71,15 @@ def detail_lines(tone: PostTone) -> list[str]:
     def fmt(value: float | None) -> str:
         return "-" if value is None else f"{value:+.3f}"
 
+    lang = f"{tone.lang or '?'} (by {tone.lang_method})" if tone.lang_method else "not decided"
+    readings = (f"evomsa:    {fmt(tone.model_polarity)} (positive minus negative margin)   "
+                f"emoji: {fmt(tone.emoji_tone)}" if tone.lang == "es" else
+                f"textblob:  {fmt(tone.textblob_polarity)}   vader: {fmt(tone.vader_compound)}   "
+                f"emoji: {fmt(tone.emoji_tone)}   sentiment-bearing words: {tone.signal_words or 0}")
     return [
         f"tone:      {describe(tone)}",
-        f"textblob:  {fmt(tone.textblob_polarity)}   vader: {fmt(tone.vader_compound)}   "
-        f"emoji: {fmt(tone.emoji_tone)}   sentiment-bearing words: {tone.signal_words or 0}",
+        f"method:    {tone.method or '-'}   language: {lang}   {confidence_text(tone)}",
+        readings,
         f"content:   {tone.content_sha256 or '-'}",
         f"analyzer:  {tone.analyzer_version}",
     ]
