@@ -55,7 +55,8 @@ def seeds_line(polar: list[v.Row], seeds: range) -> str:
     accuracies = sorted(p.accuracy for p in found)
     coverages = sorted(p.coverage for p in found)
     return (f"  seeds {seeds.start}-{seeds.stop - 1}: threshold found in {len(found)} of {len(seeds)}; "
-            f"held-out accuracy min {accuracies[0]:.3f} median {accuracies[len(found) // 2]:.3f} max {accuracies[-1]:.3f}, "
+            f"held-out accuracy min {accuracies[0]:.3f} median {accuracies[len(found) // 2]:.3f} "
+            f"max {accuracies[-1]:.3f}, "
             f"below 0.80 in {sum(a < v.TARGET for a in accuracies)}; coverage min {100 * coverages[0]:.1f}% "
             f"median {100 * coverages[len(found) // 2]:.1f}%")
 
