@@ -121,6 +121,7 @@ def key_statement_lines(engine: Engine, limit: int = 8, width: int = 70) -> list
         lines.append(f"  @{info.get(post_id, (None, None))[0]} ({reshares} responses/reposts): "
                      f"{describe(tones[post_id])}")
         lines.append(f"      {snippet(post_id)}")
+    lines += _spanish_lines(engine, tones, snippet_width=width)
     lines.append("  " + coverage_of(tones.values()).summary())
     for reason, post_id in sorted(examples.items()):
         lines.append(f"  e.g. {reason}: @{info.get(post_id, (None, None))[0]} {snippet(post_id)}")
@@ -136,3 +137,34 @@ def _handles_and_texts(engine: Engine, ids: list[int]) -> dict[int, tuple[str | 
             .join(T_ACCOUNT, T_ACCOUNT.c.id == T_POST.c.account_id)
             .outerjoin(T_SNAPSHOT, T_SNAPSHOT.c.id == T_POST.c.current_snapshot_id)
             .where(T_POST.c.id.in_(ids)))}
+
+
+def _spanish_lines(engine: Engine, tones: dict[int, PostTone], snippet_width: int, limit: int = 4) -> list[str]:
+    """The tracked accounts' own Spanish statements: how many cleared the confidence bar, then the
+    most confident few (one per distinct text), scored or not, each with its confidence."""
+    own = {pid: t for pid, t in tones.items() if t.lang == "es" and t.scored_as == "own"}
+    if not own:
+        return []
+    with engine.connect() as conn:
+        tracked = {int(i) for i in conn.execute(
+            select(T_POST.c.id).join(T_ACCOUNT, T_ACCOUNT.c.id == T_POST.c.account_id)
+            .where(T_ACCOUNT.c.tracked.is_(True), T_POST.c.id.in_(sorted(own)), T_POST.c.kind != "repost")).scalars()}
+    if not tracked:
+        return []
+    info = _handles_and_texts(engine, sorted(tracked))
+    scored = sum(own[p].score is not None for p in tracked)
+    lines = [f"  Spanish statements of tracked accounts: {scored} of {len(tracked)} scored "
+             f"(confidence >= {THRESHOLD}), the rest abstain:"]
+    seen: set[str] = set()
+    for post_id in sorted(tracked, key=lambda p: (-(own[p].confidence or 0.0), p)):
+        handle, text = info.get(post_id, (None, None))
+        flat = " ".join((text or "").split())
+        if flat in seen:
+            continue
+        seen.add(flat)
+        shown = flat if len(flat) <= snippet_width else flat[: snippet_width - 1] + "…"
+        lines.append(f"    @{handle}: {describe(own[post_id])}")
+        lines.append(f'        "{shown}"')
+        if len(seen) == limit:
+            break
+    return lines

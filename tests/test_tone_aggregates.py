@@ -106,8 +106,10 @@ def test_key_statement_lines_show_tone_and_abstentions(archive: Archive) -> None
         _post("2", "Un acuerdo vergonzoso", PRESIDENT, lang="es"),
         _post("3", "", MINISTER, kind="repost", reposted_id="1"),
         _post("4", "A disgraceful joke", CRITIC, kind="quote", quoted_id="1"),
+        _post("5", "Gracias al secretario Rubio por su amistad. ¡Un gran día para El Salvador!", PRESIDENT,
+              lang="es"),
     ))
-    assert "tone: 0 of 4 posts scored (0.0%); not scored: not_analyzed 4" in key_statement_lines(archive.engine)[-2]
+    assert "tone: 0 of 5 posts scored (0.0%); not scored: not_analyzed 5" in key_statement_lines(archive.engine)[-2]
     run_tone(archive.engine)
     lines = key_statement_lines(archive.engine, limit=2)
     assert lines[1].startswith("  @president (2 responses/reposts): neutral")
@@ -116,5 +118,13 @@ def test_key_statement_lines_show_tone_and_abstentions(archive: Archive) -> None
                         "(es by platform, confidence 0.41, bar 1.1)")
     # Coverage counts every post: the repost reads its original, the quote has its own words;
     # then one example of each abstention reason.
-    assert lines[5:] == ["  tone: 3 of 4 posts scored (75.0%); not scored: low_confidence:es 1",
-                         '  e.g. low_confidence:es: @president "Un acuerdo vergonzoso"']
+    # The tracked accounts' Spanish statements, most confident first: scored at or above the bar,
+    # abstaining below it, each with its confidence.
+    assert lines[5:] == [
+        "  Spanish statements of tracked accounts: 1 of 2 scored (confidence >= 1.1), the rest abstain:",
+        "    @president: positive +0.76 (evomsa-ha_es, es by platform, confidence 1.53, bar 1.1)",
+        '        "Gracias al secretario Rubio por su amistad. ¡Un gran día para El Salvador!"',
+        "    @president: no score: low_confidence:es (es by platform, confidence 0.41, bar 1.1)",
+        '        "Un acuerdo vergonzoso"',
+        "  tone: 4 of 5 posts scored (80.0%); not scored: low_confidence:es 1",
+        '  e.g. low_confidence:es: @president "Un acuerdo vergonzoso"']
