@@ -123,7 +123,7 @@ def test_key_statement_lines_show_tone_and_abstentions(archive: Archive) -> None
     assert lines[5:] == [
         "  Spanish statements of tracked accounts: 1 of 2 scored (confidence >= 1.1), the rest abstain:",
         "    @president: positive +0.76 (evomsa-ha_es, es by platform, confidence 1.53, bar 1.1)",
-        '        "Gracias al secretario Rubio por su amistad. ¡Un gran día para El Salvador!"',
+        '        "Gracias al secretario Rubio por su amistad. ¡Un gran día para El Salv…"',
         "    @president: no score: low_confidence:es (es by platform, confidence 0.41, bar 1.1)",
         '        "Un acuerdo vergonzoso"',
         "  tone: 4 of 5 posts scored (80.0%); not scored: low_confidence:es 1",
