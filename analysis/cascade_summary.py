@@ -111,3 +111,15 @@ def describe(engine: Engine, limit: int = 5) -> list[str]:
                      f"({a['source_platform']}), median {_minutes(a['median_latency_s'])} after the post, "
                      f"fastest {_minutes(a['min_latency_s'])}")
     return lines
+
+
+def cascade_line(summary: dict[str, Any]) -> str:
+    """One line for the cascade step of ``archiver analyze`` and the demo (its summary from the step)."""
+    edges = summary["edges"]
+    return (
+        f"cascades: {summary['cascades']} ({summary['recomputed']} recomputed, {summary['unchanged']} unchanged, "
+        f"{summary['removed']} removed); edges: {edges.get('exact', 0)} exact, {edges.get('inferred', 0)} "
+        f"inferred, {edges.get('root_default', 0)} root_default; {summary['missing_parents']} missing parents, "
+        f"{summary['unplaced']} unplaced reshares; {summary['amplification_rows']} amplification rows "
+        f"(analyzer v{summary['version']}, analysis run {summary['analysis_run_id']}, {summary['seconds']} s)"
+    )

@@ -3,7 +3,7 @@
 Kept apart from the CLI (which only parses arguments) and from the report (HTML): the demo, the
 ``archiver tone`` commands and anyone at a Python prompt print the same lines.
 
-- ``find_post(engine, ref) -> int``: a post id from a post id, a platform id or a post URL.
+- ``find_post(engine, ref) -> int``: a post id from anything ``archiver.resolve`` accepts.
 - ``describe(tone) -> str``: "positive +0.62 (textblob+vader+emoji, en by platform)" or
   "no score: unsupported_language:es".
 - ``key_statement_lines(engine, limit)``: the tracked accounts' most-responded-to originals with
@@ -20,22 +20,15 @@ from sqlalchemy.engine import Engine
 
 from analysis.tone_es import THRESHOLD
 from analysis.tone_store import PostTone, coverage_of, post_tones
-from archiver.errors import BadInputError
+from archiver.resolve import resolve_post
 from archiver.store import T_ACCOUNT, T_POST, T_SNAPSHOT
 
 
 def find_post(engine: Engine, ref: str) -> int:
-    """Resolve what a user typed to one post id, or say clearly that it names none (or several)."""
-    conditions = [T_POST.c.platform_id == ref, T_POST.c.url == ref]
-    if ref.isdigit() and len(ref) < 12:  # X ids are 18+ digits; a short number is our own post id
-        conditions.append(T_POST.c.id == int(ref))
+    """Resolve what a user typed to one post id (``archiver.resolve``), or say clearly that it
+    names none (or several)."""
     with engine.connect() as conn:
-        ids = sorted({int(i) for i in conn.execute(select(T_POST.c.id).where(or_(*conditions))).scalars()})
-    if not ids:
-        raise BadInputError(f"POST {ref!r}: no such post in the archive (give a post id, platform id or URL)")
-    if len(ids) > 1:
-        raise BadInputError(f"POST {ref!r}: matches posts {ids}; give the post id")
-    return ids[0]
+        return resolve_post(conn, ref, label=f"POST {ref!r}")
 
 
 def confidence_text(tone: Any) -> str:

@@ -10,12 +10,12 @@ import sys
 
 import typer
 
-from archiver import __version__
+from archiver import __version__, platforms
 from archiver.errors import ArchiverError
 
 app = typer.Typer(
     name="archiver",
-    help="Collect, prove and study official statements on X and Bluesky.",
+    help=f"Collect, prove and study official statements on {platforms.labels()}.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,

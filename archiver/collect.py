@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.engine import Engine
 
+from archiver import platforms
 from archiver.collectors.base import Collector, SourceState, make_collector
 from archiver.collectors.records import Page, SourceProblem
 from archiver.config import Config, Secrets, Source
@@ -66,25 +67,13 @@ def source_state(engine: Engine, source: Source) -> SourceState:
         ).all()
     live = [p for p, _k, s in posts if s == "live"]
     originals = [p for p, k, s in posts if s == "live" and k != "repost"]
-    newest = _newest_timeline_id(engine, account_pk, platform_id) if source.platform == "x" else None
+    newest = None
+    newest_of = platforms.get(source.platform).newest_id
+    if newest_of is not None:
+        with engine.connect() as conn:
+            newest = newest_of(conn, account_pk, platform_id)
     return SourceState(account_id=platform_id, handle=handle, newest_id=newest, archived_ids=live,
                        tracked_ids=originals)
-
-
-def _newest_timeline_id(engine: Engine, account_pk: int, platform_id: str) -> str | None:
-    """X ``since_id``: the newest post seen in this account's own timeline captures. A post of the
-    account that reached the archive another way (a quote lookup, an import) must not move it,
-    or older timeline entries would be skipped."""
-    from archiver.store import T_CAPTURE, T_SIGHTING
-
-    with engine.connect() as conn:
-        ids = conn.execute(
-            select(T_POST.c.platform_id).distinct()
-            .join(T_SIGHTING, T_SIGHTING.c.post_id == T_POST.c.id)
-            .join(T_CAPTURE, T_CAPTURE.c.id == T_SIGHTING.c.capture_id)
-            .where(T_POST.c.account_id == account_pk, T_CAPTURE.c.url.contains(f"/2/users/{platform_id}/tweets"))
-        ).scalars().all()
-    return max(ids, key=lambda v: (len(v), v)) if ids else None
 
 
 def run_collect(
@@ -97,11 +86,17 @@ def run_collect(
     progress: ProgressHook | None = None,
     collector_factory: Callable[[str], Collector] | None = None,
     backfill: bool = False,
+    on_run_start: Callable[[int], None] | None = None,
 ) -> RunOutcome:
-    """Collect every source into one run; never raises for a single source's failure."""
+    """Collect every source into one run; never raises for a single source's failure.
+
+    ``on_run_start`` hears the run id as soon as the run row exists (``archiver run`` tells its
+    lock, so that the next holder can mark the run interrupted after a crash)."""
     if any(_is_loopback(config.platform(s.platform).base_url) for s in sources):
         store.mark_sample_data()
     run_id = store.start_run(kind, [s.name for s in sources])
+    if on_run_start is not None:
+        on_run_start(run_id)
     total = PageResult()
     outcomes: list[SourceOutcome] = []
     errors: list[dict[str, Any]] = []

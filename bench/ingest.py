@@ -1,6 +1,6 @@
 """Ingest benchmark: 100k synthetic X posts through normalize, hash and store on SQLite.
 
-Prints posts/s and peak RSS for the real path (X API v2 page JSON -> x_normalize -> Store.ingest,
+Prints posts/s and peak RSS for the real path (X API v2 page JSON -> platforms.x.normalize -> Store.ingest,
 one page of 100 posts per transaction, captures compressed), and as the floor the time plain
 ``sqlite3`` ``executemany`` takes to insert the same post, snapshot and sighting rows.
 
@@ -25,8 +25,8 @@ import orjson
 from archiver.archive import open_archive
 from archiver.bulk import sqlite_datetime
 from archiver.collectors.records import CaptureRecord, Page, normalized_content
-from archiver.collectors.x_normalize import normalize_page, page_accounts
 from archiver.hashing import canonical_json, sha256_hex
+from archiver.platforms.x.normalize import normalize_page, page_accounts
 
 T0 = datetime(2025, 3, 1, tzinfo=UTC)
 

@@ -25,7 +25,7 @@ from sqlalchemy import create_engine, text
 
 from archiver.archive import Archive, open_archive
 from archiver.collectors.records import CaptureRecord, Page
-from archiver.collectors.x_normalize import normalize_page, page_accounts
+from archiver.platforms.x.normalize import normalize_page, page_accounts
 
 _spec = importlib.util.spec_from_file_location("bench_ingest", Path(__file__).with_name("ingest.py"))
 assert _spec and _spec.loader

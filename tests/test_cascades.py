@@ -282,7 +282,7 @@ def test_sandbox_scenario_provenance_labels(tmp_path: Path) -> None:
             config = sandbox_config(sandbox.base_url)
             for step in (1, 2):
                 sandbox.set_step(step)
-                run_collect(handle.store(fetch_media=False), config, config.sources, Secrets(None, None, None))
+                run_collect(handle.store(fetch_media=False), config, config.sources, Secrets())
         summary = run_cascades(handle.engine)
         query = (select(T_POST.c.platform, T_POST.c.kind, T_POST.c.via_id, T_EDGE.c.provenance,
                         T_EDGE.c.parent_post_id)
@@ -304,7 +304,7 @@ def test_sandbox_scenario_provenance_labels(tmp_path: Path) -> None:
 
 
 def test_demo_lines_show_cascades_and_amplification(archive: Archive) -> None:
-    from archiver.demo_analysis import analyse_for_demo
+    from archiver.app.demo_analysis import analyse_for_demo
 
     build(archive)
     lines: list[str] = []

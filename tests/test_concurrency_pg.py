@@ -123,7 +123,7 @@ def test_two_collectors_with_overlapping_sources(pg_archive: Archive, tmp_path: 
         def collect(sources: list[Any]) -> None:
             handle = open_archive(archive.location.directory, archive.location.db_url)
             start.wait()
-            outcome = run_collect(handle.store(config.media), config, sources, Secrets(None, None, None))
+            outcome = run_collect(handle.store(config.media), config, sources, Secrets())
             handle.close()
             raise SystemExit(0 if outcome.status == "complete" else 3)
 
@@ -137,7 +137,7 @@ def test_two_collectors_with_overlapping_sources(pg_archive: Archive, tmp_path: 
 
         reference = open_archive(tmp_path / "ref", None, create=True)
         assert run_collect(reference.store(config.media), config, config.sources,
-                           Secrets(None, None, None)).status == "complete"
+                           Secrets()).status == "complete"
     with archive.engine.connect() as conn:
         per_run = [orjson.loads(c)["sightings"] for c in conn.execute(select(T_RUN.c.counts)).scalars()]
         dupes = conn.execute(text("SELECT COUNT(*) FROM (SELECT post_id, content_sha256 FROM snapshot "

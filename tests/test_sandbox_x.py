@@ -13,11 +13,11 @@ import pytest
 import requests
 import tweepy
 
-from archiver.collectors.x_session import XSession
+from archiver.platforms.x.sandbox.api import set_account_state
+from archiver.platforms.x.sandbox.render import TWITTER_EPOCH_MS, build_view
+from archiver.platforms.x.session import XSession
 from archiver.sandbox.scenario import load
 from archiver.sandbox.server import SandboxServer
-from archiver.sandbox.x_api import set_account_state
-from archiver.sandbox.x_render import TWITTER_EPOCH_MS, build_view
 
 FIELDS: dict[str, Any] = {
     "tweet_fields": ["created_at", "lang", "conversation_id", "referenced_tweets", "public_metrics", "entities",

@@ -22,15 +22,15 @@ from archiver.archive import Archive
 from archiver.collect import RunOutcome, run_collect
 from archiver.collectors.base import SourceState
 from archiver.collectors.records import SourceProblem
-from archiver.collectors.x import XCollector
 from archiver.config import Config, PlatformSettings, Secrets, Source
+from archiver.platforms.x.collector import XCollector
+from archiver.platforms.x.sandbox.api import set_account_state
+from archiver.platforms.x.sandbox.render import build_view
 from archiver.sandbox.config import sandbox_config
 from archiver.sandbox.scenario import Scenario, load
 from archiver.sandbox.server import SandboxRequest, SandboxResponse, SandboxServer
-from archiver.sandbox.x_api import set_account_state
-from archiver.sandbox.x_render import build_view
 
-NO_SECRETS = Secrets(None, None, None)
+NO_SECRETS = Secrets()
 
 
 def first_id(key: str, scenario: Scenario | None = None) -> str:
@@ -298,7 +298,7 @@ def test_no_capture_stores_the_bearer_token(archive: Archive) -> None:
     token = "AAAA-secret-bearer-token-for-the-test"
     hook = Hook("/never-faulted/", lambda: SandboxResponse())
     with SandboxServer(fault_hook=hook) as server:
-        outcome = collect(archive, config(server), secrets=Secrets(token, None, None))
+        outcome = collect(archive, config(server), secrets=Secrets({"X_BEARER_TOKEN": token} if token else {}))
     assert outcome.status == "complete"
     assert hook.authorizations and set(hook.authorizations) == {f"Bearer {token}"}, "the token was sent"
     for url, headers, body, compression, meta in rows(

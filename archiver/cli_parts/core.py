@@ -103,7 +103,7 @@ def register(app: typer.Typer) -> None:
 
     @app.command()
     def show(
-        post: Annotated[str, typer.Argument(help="Platform id, at:// URI, post URL, or archive row id.")],
+        post: Annotated[str, typer.Argument(help="Row id, platform id, edit id, post URL or at:// URI.")],
         archive: ArchiveOpt = None, db: DbOpt = None, json_out: JsonOpt = False,
     ) -> None:
         """Every archived version of one post, with its hashes and capture times."""
@@ -129,7 +129,7 @@ def register(app: typer.Typer) -> None:
         """Collect the illustrative sandbox scenario twice (an edit, deletions, a rename), analyse and report."""
         import orjson
 
-        from archiver.demo import run_demo
+        from archiver.app.demo import run_demo
 
         def say(line: str) -> None:
             if not json_out and not quiet:

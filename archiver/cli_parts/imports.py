@@ -1,16 +1,23 @@
-"""``archiver import twarc | x-archive | bluesky-car``: bring in files researchers already hold."""
+"""``archiver import <format>``: bring in files researchers already hold.
+
+The formats come from the platform registry (X: ``twarc``, ``x-archive``; Bluesky:
+``bluesky-car``); ``import follows`` lives with the reshare-chain commands."""
 
 from __future__ import annotations
 
+import inspect
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import orjson
 import typer
 
+from archiver import platforms
 from archiver.cli_common import ArchiveOpt, DbOpt, JsonOpt, QuietOpt, interactive
 from archiver.cli_parts.groups import import_app
+from archiver.platforms import Importer
 
 if TYPE_CHECKING:
     from archiver.importers.runner import ImportOutcome, ImportSource
@@ -23,6 +30,7 @@ ReportDirOpt = Annotated[
 FetchMediaOpt = Annotated[
     bool, typer.Option("--fetch-media/--no-fetch-media", help="Download media the file links to.")
 ]
+HandleOpt = Annotated[str | None, typer.Option("--handle", help="The account's handle, if known.")]
 
 
 def _print(outcome: ImportOutcome, as_json: bool, quiet: bool) -> None:
@@ -66,51 +74,45 @@ def _existing(paths: list[Path]) -> list[Path]:
     return paths
 
 
+def _command(importer: Importer) -> Callable[..., None]:
+    """A Typer command for one platform importer, with exactly the options its format supports.
+
+    Typer reads the parameters from ``__signature__``, so the command is built from the
+    importer's description rather than written out once per format.
+    """
+    files_type = list[Path] if importer.many else Path
+    params = [inspect.Parameter("files" if importer.many else "path", inspect.Parameter.POSITIONAL_OR_KEYWORD,
+                                annotation=Annotated[files_type, typer.Argument(help=importer.files_help)])]
+
+    def option(name: str, annotation: Any, default: Any) -> None:
+        params.append(inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, annotation=annotation, default=default))
+
+    if importer.skip_bad:
+        option("skip_bad", SkipBadOpt, False)
+        option("report_dir", ReportDirOpt, None)
+    if importer.fetch_media:
+        option("fetch_media", FetchMediaOpt, False)
+    if importer.handle:
+        option("handle", HandleOpt, None)
+    option("archive", ArchiveOpt, None)
+    option("db", DbOpt, None)
+    option("as_json", JsonOpt, False)
+    option("quiet", QuietOpt, False)
+
+    def command(**given: Any) -> None:
+        files = given["files"] if importer.many else [given["path"]]
+        sources = [importer.open(path, given.get("handle")) for path in _existing(files)]
+        _run(sources, given["archive"], given["db"], given.get("skip_bad", False), given.get("report_dir"),
+             given.get("fetch_media", False), given["as_json"], given["quiet"])
+
+    command.__signature__ = inspect.Signature(params)  # type: ignore[attr-defined]
+    command.__doc__ = importer.help
+    command.__name__ = "import_" + importer.command.replace("-", "_")
+    return command
+
+
 def register(app: typer.Typer) -> None:
-    @import_app.command("twarc")
-    def import_twarc(
-        files: Annotated[list[Path], typer.Argument(help="twarc2 JSONL files (raw pages or flattened; .gz ok).")],
-        skip_bad: SkipBadOpt = False,
-        report_dir: ReportDirOpt = None,
-        fetch_media: FetchMediaOpt = False,
-        archive: ArchiveOpt = None,
-        db: DbOpt = None,
-        as_json: JsonOpt = False,
-        quiet: QuietOpt = False,
-    ) -> None:
-        """Import twarc2 JSONL: each file completely or not at all, resumable, never twice."""
-        from archiver.importers.twarc import TwarcSource
-
-        sources: list[ImportSource] = [TwarcSource(p) for p in _existing(files)]
-        _run(sources, archive, db, skip_bad, report_dir, fetch_media, as_json, quiet)
-
-    @import_app.command("x-archive")
-    def import_x_archive(
-        path: Annotated[Path, typer.Argument(help="The X 'download your archive' zip, or its unpacked folder.")],
-        skip_bad: SkipBadOpt = False,
-        report_dir: ReportDirOpt = None,
-        archive: ArchiveOpt = None,
-        db: DbOpt = None,
-        as_json: JsonOpt = False,
-        quiet: QuietOpt = False,
-    ) -> None:
-        """Import an X account archive: tweets, long posts, deleted tweets, the account, media."""
-        from archiver.importers.x_archive import XArchiveSource
-
-        sources: list[ImportSource] = [XArchiveSource(p) for p in _existing([path])]
-        _run(sources, archive, db, skip_bad, report_dir, False, as_json, quiet)
-
-    @import_app.command("bluesky-car")
-    def import_bluesky_car(
-        files: Annotated[list[Path], typer.Argument(help="Repo exports (com.atproto.sync.getRepo .car files).")],
-        handle: Annotated[str | None, typer.Option("--handle", help="The account's handle, if known.")] = None,
-        archive: ArchiveOpt = None,
-        db: DbOpt = None,
-        as_json: JsonOpt = False,
-        quiet: QuietOpt = False,
-    ) -> None:
-        """Import Bluesky repo CARs: every block's hash checked, the whole tree walked."""
-        from archiver.importers.bluesky_car import CarSource
-
-        sources: list[ImportSource] = [CarSource(p, handle) for p in _existing(files)]
-        _run(sources, archive, db, False, None, False, as_json, quiet)
+    """One ``archiver import <format>`` per importer of every registered platform."""
+    for platform in platforms.platforms():
+        for importer in platform.importers:
+            import_app.command(importer.command)(_command(importer))

@@ -35,8 +35,8 @@ def register(app: typer.Typer) -> None:
         75 another run holds the lock. Logs are JSON lines on stderr (--quiet: only problems)."""
         import os
 
+        from archiver.app.run import RunOptions, parse_every, run_scheduled
         from archiver.ops import logging as oplog
-        from archiver.ops.run import RunOptions, parse_every, run_scheduled
         from archiver.progress import progress_hook
 
         oplog.configure(quiet=quiet, log_file=log_file)

@@ -47,7 +47,7 @@ def register(app: typer.Typer) -> None:
 
     @tone_app.command("show")
     def show(
-        post: Annotated[str, typer.Argument(help="Post id, platform id (tweet id, at:// URI) or URL.")],
+        post: Annotated[str, typer.Argument(help="Row id, platform id, edit id, post URL or at:// URI.")],
         archive: ArchiveOpt = None, db: DbOpt = None, json_out: JsonOpt = False,
     ) -> None:
         """A post's tone with each reader's figure, or the reason it has none."""

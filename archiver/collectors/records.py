@@ -12,11 +12,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Literal
 
-Platform = Literal["x", "bluesky"]
+Platform = str  # a registered platform name (archiver.platforms.names())
 Kind = Literal["post", "repost", "quote", "reply"]
 Status = Literal["live", "deleted", "unavailable"]
 
-PLATFORMS: tuple[str, ...] = ("x", "bluesky")
 KINDS: tuple[str, ...] = ("post", "repost", "quote", "reply")
 STATUSES: tuple[str, ...] = ("live", "deleted", "unavailable")
 

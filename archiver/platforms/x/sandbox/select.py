@@ -1,8 +1,8 @@
 """What the fake X returns of what exists: X's field and expansion selection, its ``includes``,
 its per-id error entries, and the per-sandbox account states (protected, suspended).
 
-Why separate from ``x_api``: the HTTP side (routes, parameters, pagination, headers) and the
-selection rules are two ideas; ``x_render`` holds the third, what exists at a step.
+Why separate from ``api``: the HTTP side (routes, parameters, pagination, headers) and the
+selection rules are two ideas; ``render`` holds the third, what exists at a step.
 """
 
 from __future__ import annotations
@@ -10,8 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from archiver.platforms.x.sandbox.render import XTweet, XView, build_view
 from archiver.sandbox.server import SandboxRequest, World
-from archiver.sandbox.x_render import XTweet, XView, build_view
 
 PROBLEMS = "https://api.twitter.com/2/problems/"
 AccountState = Literal["protected", "suspended"]

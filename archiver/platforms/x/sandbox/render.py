@@ -1,7 +1,7 @@
 """The bundled scenario as X API v2 would hold it at one step: tweets (every version of an edited
 one), users and media, with the ids, texts and counts X would give them.
 
-Why a separate module: ``x_api.py`` speaks HTTP (auth, parameters, pagination, field selection);
+Why a separate module: ``api.py`` speaks HTTP (auth, parameters, pagination, field selection);
 this one decides *what exists* on the fake X at a step, so both stay small and the view can be
 cached per step. Everything is derived deterministically from the scenario, so two sandboxes
 serve byte-identical responses.
@@ -46,7 +46,7 @@ def x_time(at: datetime) -> str:
 
 @dataclass
 class XTweet:
-    """One version of one tweet, with every field X can return (``x_api`` selects from it)."""
+    """One version of one tweet, with every field X can return (``api`` selects from it)."""
 
     id: str
     item: Item

@@ -2,8 +2,8 @@
 (``com.atproto.repo.*``, ``com.atproto.sync.*``, ``com.atproto.server.createSession``), plus the
 image host (``/bsky-media/<did>/<blob cid>.png``).
 
-Records and their CIDs come from ``bsky_ids`` (true CIDs of the served JSON), views from
-``bsky_render``. This module only parses XRPC parameters, pages results and answers errors in
+Records and their CIDs come from ``ids`` (true CIDs of the served JSON), views from
+``render``. This module only parses XRPC parameters, pages results and answers errors in
 XRPC form ``{"error": ..., "message": ...}``, with the ``ratelimit-*`` headers a real PDS sends.
 Faults (429, 5xx, stalls) are injected by the server's fault hook before this handler runs.
 """
@@ -17,9 +17,9 @@ from typing import Any
 
 import orjson
 
-from archiver.sandbox.bsky_ids import POST, REPOST, Record, Repos, repos
-from archiver.sandbox.bsky_render import View
-from archiver.sandbox.repo_car import build_repo_car, make_tid
+from archiver.platforms.bluesky.sandbox.ids import POST, REPOST, Record, Repos, repos
+from archiver.platforms.bluesky.sandbox.render import View
+from archiver.platforms.bluesky.sandbox.repo_car import build_repo_car, make_tid
 from archiver.sandbox.server import SandboxRequest, SandboxResponse, World
 
 SANDBOX_APP_PASSWORD = "sand-box0-demo-pass"  # the only password createSession accepts

@@ -2,10 +2,10 @@
 
 Used by ``archiver import bluesky-car`` and by the Bluesky collector's ``--backfill`` (which
 fetches the same bytes from ``com.atproto.sync.getRepo``). Every block is re-hashed against its
-CID and the Merkle Search Tree is walked to every record (``archiver.importers.car``), so each
+CID and the Merkle Search Tree is walked to every record (``archiver.platforms.bluesky.car``), so each
 record's CID is *verified*: it is kept as ``platform_cid`` with ``cid_verified`` True.
 
-The record -> ``PostRecord`` mapping is ``archiver.collectors.bluesky_normalize.normalize_record``,
+The record -> ``PostRecord`` mapping is ``archiver.platforms.bluesky.normalize.normalize_record``,
 shared with the live collector, so a post read from the AppView and from the CAR hash the same.
 """
 
@@ -16,11 +16,11 @@ from pathlib import Path
 
 import orjson
 
-from archiver.collectors.bluesky_normalize import POST_COLLECTION, REPOST_COLLECTION, normalize_record
 from archiver.collectors.records import AccountRecord, CaptureRecord, Follow, Page, PostRecord
 from archiver.errors import BadInputError
-from archiver.importers.car import RepoRecord, ipld_to_json, read_repo
 from archiver.importers.runner import BadRow, Item, file_fingerprint
+from archiver.platforms.bluesky.car import RepoRecord, ipld_to_json, read_repo
+from archiver.platforms.bluesky.normalize import POST_COLLECTION, REPOST_COLLECTION, normalize_record
 from archiver.timeutil import utcnow
 
 PROFILE = "app.bsky.actor.profile"

@@ -14,7 +14,7 @@ from datetime import timedelta
 from typing import Any
 
 from archiver.collectors.records import iso_utc
-from archiver.sandbox.bsky_ids import Blob, Record, Repos
+from archiver.platforms.bluesky.sandbox.ids import Blob, Record, Repos
 from archiver.sandbox.scenario import SYNTHETIC_NOTICE, Person
 
 _ACCOUNT_CREATED = "2023-04-01T00:00:00.000Z"

@@ -28,7 +28,6 @@ from archiver.config import Config, load_config, secrets_from_env
 from archiver.errors import ArchiverError, BadInputError
 from archiver.ops import logging as oplog
 from archiver.ops.lock import RunLockHandle, acquire, default_lock_name
-from archiver.store import Store
 
 EXIT_COMPLETE, EXIT_FAILED, EXIT_BAD_CONFIG, EXIT_PARTIAL = 0, 1, 2, 3
 
@@ -44,19 +43,6 @@ class RunOptions:
     analyze: bool = True
     report: bool = True
     site_dir: Path | None = None  # default: <archive dir>/site
-
-
-class _RunStore(Store):
-    """A Store that tells the lock which run it started, so a successor can close it after a crash."""
-
-    def __init__(self, base: Store, lock: RunLockHandle) -> None:
-        super().__init__(base.engine, base.media_dir, base.fetcher, base.compress_captures)
-        self._lock = lock
-
-    def start_run(self, kind: str, sources: list[str]) -> int:
-        run_id = super().start_run(kind, sources)
-        self._lock.set_run(run_id)
-        return run_id
 
 
 def parse_every(text: str) -> timedelta:
@@ -117,11 +103,12 @@ def run_scheduled(
 def _work(archive: Archive, config: Config, chosen_names: list[str], lock: RunLockHandle, options: RunOptions,
           sleep: Callable[[float], None] | None, collector_factory: Callable[[str], Collector] | None,
           progress: Callable[[str, int], None] | None) -> int:
-    store = _RunStore(archive.store(config.media), lock)
+    store = archive.store(config.media)
     sources = config.select(chosen_names)
     try:
+        # The lock learns the run id as soon as it exists, so a successor can close it after a crash.
         outcome = run_collect(store, config, sources, secrets_from_env(), kind="run", sleep=sleep,
-                              progress=progress, collector_factory=collector_factory)
+                              progress=progress, collector_factory=collector_factory, on_run_start=lock.set_run)
     except Exception as exc:  # the store itself failed (disk full, database gone): the run failed
         oplog.log_event("collect.failed", logging.ERROR, error=f"{type(exc).__name__}: {exc}")
         return EXIT_FAILED

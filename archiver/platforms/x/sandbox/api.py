@@ -21,9 +21,8 @@ import re
 import time
 from typing import Any
 
-from archiver.sandbox.server import SandboxRequest, SandboxResponse, World
-from archiver.sandbox.x_render import XTweet, build_view
-from archiver.sandbox.x_select import (
+from archiver.platforms.x.sandbox.render import XTweet, build_view
+from archiver.platforms.x.sandbox.select import (
     PROBLEMS,
     Invalid,
     Selection,
@@ -32,6 +31,7 @@ from archiver.sandbox.x_select import (
     user_error,
     x_state,
 )
+from archiver.sandbox.server import SandboxRequest, SandboxResponse, World
 
 __all__ = ["handle", "set_account_state", "x_state"]
 

@@ -20,7 +20,7 @@ import libipld
 
 from archiver.collectors.records import iso_utc
 from archiver.hashing import bluesky_cid
-from archiver.sandbox.repo_car import make_tid
+from archiver.platforms.bluesky.sandbox.repo_car import make_tid
 from archiver.sandbox.scenario import Image, Item, Person, Scenario
 
 POST = "app.bsky.feed.post"

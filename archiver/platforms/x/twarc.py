@@ -20,14 +20,14 @@ from typing import IO, Any, cast
 import orjson
 
 from archiver.collectors.records import AccountRecord, CaptureRecord, Page, PostRecord
-from archiver.collectors.x_normalize import (
+from archiver.errors import BadInputError
+from archiver.importers.runner import BadRow, Item, file_fingerprint
+from archiver.platforms.x.normalize import (
     account_from_user,
     normalize_page,
     normalize_tweet,
     page_accounts,
 )
-from archiver.errors import BadInputError
-from archiver.importers.runner import BadRow, Item, file_fingerprint
 from archiver.timeutil import parse_iso, utcnow
 from archiver.urls import strip_credentials
 

@@ -30,10 +30,10 @@ import tweepy
 from archiver.collectors.base import SourceState
 from archiver.collectors.ratelimit import RetryBudget
 from archiver.collectors.records import AccountRecord, Follow, Page, PostRecord, SourceProblem, StatusClaim
-from archiver.collectors.x_normalize import account_from_user, index_includes, normalize_tweet, page_tweets
-from archiver.collectors.x_session import X_API_HOST, RecordedResponse, XSession
 from archiver.config import PlatformSettings, Secrets, Source
 from archiver.errors import BadInputError
+from archiver.platforms.x.normalize import account_from_user, index_includes, normalize_tweet, page_tweets
+from archiver.platforms.x.session import X_API_HOST, RecordedResponse, XSession
 
 TWEET_FIELDS = ["attachments", "author_id", "conversation_id", "created_at", "edit_controls",
                 "edit_history_tweet_ids", "entities", "in_reply_to_user_id", "lang", "note_tweet",
@@ -69,7 +69,7 @@ class XCollector:
         self.settings = settings
         self.base_url = (settings.base_url or X_API_HOST).rstrip("/")
         self.sleep = sleep or time.sleep
-        token = secrets.x_bearer_token
+        token = secrets.get("X_BEARER_TOKEN")
         if token is None and _loopback(self.base_url):
             token = "sandbox"  # the sandbox accepts any token; never used against a real host
         self.session = XSession(self.base_url, timeout=settings.timeout_seconds)

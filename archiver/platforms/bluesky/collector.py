@@ -20,15 +20,6 @@ from atproto import Client
 from atproto_client.exceptions import AtProtocolError, BadRequestError, UnauthorizedError
 
 from archiver.collectors.base import SourceState
-from archiver.collectors.bluesky_calls import Caller, GiveUp, Recorder, xrpc_error, xrpc_message
-from archiver.collectors.bluesky_normalize import (
-    POST_COLLECTION,
-    REPOST_COLLECTION,
-    author_of,
-    normalize_post_view,
-    normalize_record,
-    split_uri,
-)
 from archiver.collectors.ratelimit import RetryBudget
 from archiver.collectors.records import (
     AccountRecord,
@@ -40,6 +31,15 @@ from archiver.collectors.records import (
 )
 from archiver.config import PlatformSettings, Secrets, Source
 from archiver.errors import BadInputError
+from archiver.platforms.bluesky.calls import Caller, GiveUp, Recorder, xrpc_error, xrpc_message
+from archiver.platforms.bluesky.normalize import (
+    POST_COLLECTION,
+    REPOST_COLLECTION,
+    author_of,
+    normalize_post_view,
+    normalize_record,
+    split_uri,
+)
 
 PUBLIC_APPVIEW = "https://public.api.bsky.app"
 QUOTE_DEPTH = 3  # quotes of quotes of quotes
@@ -88,11 +88,12 @@ class BlueskyCollector:
 
     def _login(self, source: Source) -> Iterator[Item]:
         """Optional app-password login; its response (tokens) is never captured into a page."""
-        if self._login_tried or not (self._secrets.bsky_handle and self._secrets.bsky_app_password):
+        handle, password = self._secrets.get("BSKY_HANDLE"), self._secrets.get("BSKY_APP_PASSWORD")
+        if self._login_tried or not (handle and password):
             return
         self._login_tried = True
         try:
-            self.appview.login(self._secrets.bsky_handle, self._secrets.bsky_app_password)
+            self.appview.login(handle, password)
         except AtProtocolError as exc:
             yield SourceProblem(source.name, "login_failed", f"reading anonymously: {xrpc_message(exc)}",
                                 fatal_for_source=False)
@@ -365,7 +366,7 @@ class _SourceRun:
 
     # -- the whole repository --------------------------------------------------------------------
     def backfill(self) -> Iterator[Item]:
-        from archiver.importers.bluesky_car import pages_from_car
+        from archiver.platforms.bluesky.car_import import pages_from_car
 
         client, _ = self.c.pds_for(self.did)
         _, capture = self.caller.call("getRepo", client.com.atproto.sync.get_repo, {"did": self.did})

@@ -245,3 +245,21 @@ def normalize_post_view(post_view_json: dict[str, Any], raw: bytes) -> PostRecor
     if record.get("$type", POST_COLLECTION) != POST_COLLECTION:
         raise BadInputError(f"{where}: field 'record.$type' must be {POST_COLLECTION!r}")
     return _post(uri, cid, record, author, raw, post_view_json.get("embed"), metrics)
+
+
+def record_of(raw: dict[str, Any]) -> dict[str, Any] | None:
+    """The record inside a stored Bluesky object: a post view's ``record``, a listRecords/getRecord
+    item's ``value``, or the record itself (CAR imports)."""
+    if isinstance(raw.get("record"), dict) and "uri" in raw:
+        return raw["record"]  # type: ignore[no-any-return]
+    if isinstance(raw.get("value"), dict) and "uri" in raw:
+        return raw["value"]  # type: ignore[no-any-return]
+    if "$type" in raw:
+        return raw
+    return None
+
+
+def content_cid(raw: dict[str, Any]) -> str | None:
+    """The CID of the record in a stored object, recomputed from its JSON (``archiver verify``)."""
+    record = record_of(raw)
+    return bluesky_cid(record) if record is not None else None

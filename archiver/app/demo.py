@@ -86,7 +86,7 @@ def run_demo(out: Path, say: Say, build_report: bool = True) -> DemoResult:
             say(f"sandbox on {sandbox.base_url}; archive at {archive_dir}")
             config = sandbox_config(sandbox.base_url)
             store = handle.store(fetch_media=True)
-            no_secrets = Secrets(None, None, None)
+            no_secrets = Secrets()
             for step in (1, 2):
                 sandbox.set_step(step)
                 outcome = run_collect(store, config, config.sources, no_secrets)
@@ -128,7 +128,7 @@ def _say_summary(s: dict[str, Any], say: Say) -> None:
 def _analyse(handle: Archive, say: Say) -> dict[str, Any]:
     """Run analysis when its capability is installed; the demo still works without it."""
     try:
-        from archiver.demo_analysis import analyse_for_demo
+        from archiver.app.demo_analysis import analyse_for_demo
     except ModuleNotFoundError:
         return {}
     return analyse_for_demo(handle, say)
