@@ -211,7 +211,7 @@ def score_text(text: str | None, lang_hint: str | None) -> ToneResult:
     if decision.lang not in SUPPORTED_LANGUAGES:
         return replace(bare, abstain_reason=f"unsupported_language:{decision.lang}")
     if decision.lang == "es":
-        return _score_spanish(text or "", bare)
+        return _score_spanish(cleaned.platform_text, bare)
 
     blob = _textblob()(cleaned.words)  # a (polarity, subjectivity) tuple with .assessments
     polarity, subjectivity = float(blob[0]), float(blob[1])
@@ -240,14 +240,14 @@ def score_text(text: str | None, lang_hint: str | None) -> ToneResult:
     )
 
 
-def _score_spanish(text: str, bare: ToneResult) -> ToneResult:
+def _score_spanish(own_text: str, bare: ToneResult) -> ToneResult:
     """EvoMSA's margin on the post's own words (names removed), scored only above ``THRESHOLD``."""
-    polarity = tone_es.read(text)
+    polarity = tone_es.read_own_text(own_text)
     if polarity is None:
         return replace(bare, abstain_reason="no_signal")
     confidence = abs(polarity)
-    read = replace(bare, model_polarity=polarity, confidence=confidence, signal_words=0)
     if confidence < tone_es.THRESHOLD:
-        return replace(read, abstain_reason="low_confidence:es")
+        return replace(bare, model_polarity=polarity, confidence=confidence, abstain_reason="low_confidence:es")
     score = tone_es.score_of(polarity)
-    return replace(read, score=score, label=label_for(score), method=tone_es.METHOD)
+    return replace(bare, model_polarity=polarity, confidence=confidence, score=score, label=label_for(score),
+                   method=tone_es.METHOD)

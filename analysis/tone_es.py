@@ -141,10 +141,16 @@ def model() -> SpanishModel:
 def read(text: str) -> float | None:
     """The model's polarity for a post's text as the archive scores it: the post's own words
     (no RT prefix, URLs, mentions) with the field's names removed (``analysis.tone_names``)."""
-    from analysis.tone_names import strip_names
     from analysis.tone_text import strip_platform_text
 
-    words = strip_names(strip_platform_text(text))
+    return read_own_text(strip_platform_text(text))
+
+
+def read_own_text(own: str) -> float | None:
+    """``read`` for a text already passed through ``strip_platform_text`` (``CleanText.platform_text``)."""
+    from analysis.tone_names import strip_names
+
+    words = strip_names(own)
     if not any(char.isalpha() for char in words):  # only names (or nothing) were said
         return None
     return model().polarity(words)
