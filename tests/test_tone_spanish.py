@@ -169,3 +169,17 @@ def test_the_public_affairs_set_is_labelled_and_covers_the_registers() -> None:
     assert len(rows) == 50 and all(len(r) == 3 for r in rows)
     assert {label for label, _, _ in rows} == {"positive", "negative", "neutral"}
     assert {"announcement", "court", "mockery", "security", "outrage"} <= {register for _, register, _ in rows}
+
+
+def test_the_method_page_curve_draws_both_languages_and_the_spanish_operating_point() -> None:
+    from reports.tone_curve import tone_validation_context
+
+    context = tone_validation_context()
+    assert context is not None and context["languages"] == ["English", "Spanish"]
+    svg = str(context["svg"])
+    assert svg.count("<polyline") == 2 and svg.count("<circle") == 1  # only Spanish is thresholded
+    assert "Spanish operating point" in svg and "<desc" in svg
+    spanish = load_curves()["es"]
+    assert context["rows"][0]["values"][1] == f"{spanish['curve'][0][1]:.3f}"
+    assert context["es"]["threshold"] == tone_es.THRESHOLD
+    assert context["es"]["accuracy_pct"] == f"{100 * spanish['operating_point']['accuracy']:.0f}"
