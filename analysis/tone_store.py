@@ -129,7 +129,8 @@ def analyze_step(engine: Engine, force: bool = False) -> ToneStepSummary:
 @dataclass(frozen=True, slots=True)
 class PostTone:
     """A post's tone as a reader should see it. ``scored_as`` is ``own`` or ``original`` (a repost
-    read as the post it reposts, whose id is ``source_post_id``)."""
+    read as the post it reposts, whose id is ``source_post_id``). ``confidence`` is the Spanish
+    model's margin (scored at or above ``analysis.tone_es.THRESHOLD``), None for English."""
 
     post_id: int
     source_post_id: int
@@ -147,10 +148,12 @@ class PostTone:
     signal_words: int | None
     possible_irony: bool
     analyzer_version: str
+    confidence: float | None = None
+    model_polarity: float | None = None
 
 
 _TONE_FIELDS = ("score", "label", "method", "abstain_reason", "lang", "lang_method", "textblob_polarity",
-                "vader_compound", "emoji_tone", "signal_words", "possible_irony")
+                "vader_compound", "emoji_tone", "signal_words", "possible_irony", "confidence", "model_polarity")
 
 
 def _post_tone_query(version: str) -> Any:

@@ -172,5 +172,8 @@ def method_context(conn: Connection, has_cascades: bool, has_tone: bool) -> dict
             select(t.c.analyzer_version, func.min(t.c.analyzer), func.count()).group_by(t.c.analyzer_version)
             .order_by(t.c.analyzer_version))]
     example = conn.execute(select(T_SNAPSHOT.c.id, T_SNAPSHOT.c.raw_sha256).order_by(T_SNAPSHOT.c.id).limit(1)).first()
+    from reports.tone_curve import tone_validation_context
+
     return {"page_path": "method.html", "title": "Method: how to check this archive", "versions": versions,
+            "tone_validation": tone_validation_context() if has_tone else None,
             "example": {"raw": paths.raw_file(example.id), "sha": example.raw_sha256} if example else None}

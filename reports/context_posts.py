@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import func, select, tuple_
 from sqlalchemy.engine import Connection
 
+from analysis.tone_es import THRESHOLD
 from archiver.chunks import chunked
 from archiver.tables import (
     T_ACCOUNT,
@@ -242,10 +243,13 @@ def _tone_context(tone: Any, page: str, row: Any) -> dict[str, Any] | None:
     out = {name: getattr(tone, name) for name in (
         "score", "label", "method", "abstain_reason", "lang", "lang_method", "textblob_polarity",
         "vader_compound", "emoji_tone", "signal_words", "possible_irony", "analyzer_version", "scored_as",
-        "content_sha256")}
-    for name in ("score", "textblob_polarity", "vader_compound", "emoji_tone"):
+        "content_sha256", "confidence", "model_polarity")}
+    for name in ("score", "textblob_polarity", "vader_compound", "emoji_tone", "model_polarity"):
         if out[name] is not None:
             out[name] = f"{out[name]:+.3f}"  # fixed text: no float noise between builds
+    if out["confidence"] is not None:
+        out["confidence"] = f"{out['confidence']:.2f}"
+    out["threshold"] = THRESHOLD
     out["source_href"] = None
     if tone.scored_as == "original" and row["reposted_id"]:
         out["source_href"] = paths.relative(page, paths.post_page(row["platform"], row["reposted_id"]))

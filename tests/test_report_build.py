@@ -280,7 +280,7 @@ def test_compact_tones_equal_tone_store(scenario: Archive) -> None:
     assert list(got) == sorted(expected) and len(got) > 100
     for post_id, tone in expected.items():
         assert got[post_id] == Tone(*(getattr(tone, name) for name in Tone._fields))
-    assert {t.abstain_reason for t in got.values()} >= {None, "unsupported_language:es"}
+    assert {t.abstain_reason for t in got.values()} >= {None, "low_confidence:es"}
 
 
 def test_cli_builds_and_reports_the_index(scenario: Archive, tmp_path: Path) -> None:

@@ -12,7 +12,8 @@ import typer
 
 from archiver.cli_common import ArchiveOpt, DbOpt, JsonOpt, QuietOpt
 
-tone_app = typer.Typer(help="Tone of statements: TextBlob + VADER + emoji, with honest abstentions.",
+tone_app = typer.Typer(help="Tone of statements: TextBlob + VADER + emoji (English), EvoMSA when confident (Spanish), "
+                       "with honest abstentions.",
                        no_args_is_help=True)
 
 

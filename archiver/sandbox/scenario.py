@@ -224,6 +224,11 @@ def _official_items() -> list[Item]:
              text="Thank you President @sample_nayib for your assistance and friendship. 🇺🇸🇸🇻"),
         Item("b_rubio_thanks", "bluesky", "rubio", _t(16, 9, 7), kind="quote", target="b_nayib_transfer_es",
              text="Thank you President Bukele for your assistance and friendship."),
+        # The president's thanks, in Spanish: a statement the Spanish tone reader is confident about.
+        Item("x_nayib_gracias_es", "x", "nayib", _t(16, 9, 40), lang="es",
+             text="Gracias al presidente Trump y al secretario Rubio por su amistad. ¡Un gran día para El Salvador!"),
+        Item("b_nayib_gracias_es", "bluesky", "nayib", _t(16, 9, 42), lang="es",
+             text="Gracias al presidente Trump y al secretario Rubio por su amistad. ¡Un gran día para El Salvador!"),
         # The press office's defence. Step 2 edits the X version (a typo fixed).
         Item("x_presssec_judge", "x", "presssec", _t(16, 15, 20),
              text="A single judge in a single city cannot direct the movments of an aircraft carrier full of "
