@@ -21,20 +21,21 @@ import orjson
 from sqlalchemy import Table, delete, insert, select
 from sqlalchemy.engine import Connection, Engine
 
-from analysis.cascade_models import T_AMPLIFICATION, T_CASCADE, T_EDGE
-from analysis.cascade_models import T_ANALYSIS_RUN as T_RUN
 from analysis.cascades import PROVENANCE_NAMES, load_follows
 from analysis.compute import ANALYZER, ANALYZER_VERSION, CascadeResult, Computation, compute
 from analysis.post_table import KIND_NAMES, PostTable, load_post_table
+from analysis.results import CascadeSummary, StepSummary
 from analysis.tone_store import analyze_step as run_tone_step
 from archiver.bulk import Bulk
+from archiver.chunks import chunked
 from archiver.db import writer
+from archiver.tables import T_AMPLIFICATION, T_CASCADE, T_EDGE
+from archiver.tables import T_ANALYSIS_RUN as T_RUN
 from archiver.timeutil import utcnow
 
-_CHUNK = 400
 _INSERT_BATCH = 5000
 
-AnalysisStep = Callable[[Engine, bool], dict[str, Any]]
+AnalysisStep = Callable[[Engine, bool], StepSummary]
 """A step takes the engine and ``force`` (recompute everything) and returns its summary."""
 
 
@@ -43,7 +44,7 @@ def moment(seconds: float) -> datetime:
     return datetime.fromtimestamp(round(seconds, 6), UTC)
 
 
-def run_cascades(engine: Engine, force: bool = False) -> dict[str, Any]:
+def run_cascades(engine: Engine, force: bool = False) -> CascadeSummary:
     """Edges, cascade metrics and amplification; only changed cascades are measured and rewritten."""
     started = utcnow()
     clock = time.perf_counter()
@@ -57,25 +58,12 @@ def run_cascades(engine: Engine, force: bool = False) -> dict[str, Any]:
     # Every root about to be written is cleared first, stored or not: an overlapping run (cron) may
     # have written the same new cascade since ``stored`` was read.
     rewritten = sorted(table.ids[c.root_row] for c in result.cascades)
-    counts: dict[str, Any] = {
-        "posts": len(table),
-        "cascades": len(result.current_roots),
-        "recomputed": len(result.cascades),
-        "unchanged": result.unchanged,
-        "removed": len(removed),
-        "edges": result.provenance_counts(),
-        "missing_parents": len(result.edges.missing_anchor),
-        "unplaced": result.edges.unplaced,
-        "cycles_cut": result.edges.cycles_cut,
-        "amplification_rows": len(result.amplification),
-        "follows_accounts": len(follows),
-    }
     with writer(engine).begin() as conn:
         run_id = conn.execute(insert(T_RUN).returning(T_RUN.c.id), {
             "analyzer": ANALYZER, "version": ANALYZER_VERSION, "started_at": started,
             "counts": "{}",
         }).scalar_one()
-        for chunk in _chunks([*removed, *rewritten]):
+        for chunk in chunked([*removed, *rewritten]):
             conn.execute(delete(T_EDGE).where(T_EDGE.c.root_post_id.in_(chunk)))
             conn.execute(delete(T_CASCADE).where(T_CASCADE.c.root_post_id.in_(chunk)))
         _insert(conn, T_EDGE, (e for c in result.cascades for e in _edge_rows(table, result, c, run_id)))
@@ -90,12 +78,16 @@ def run_cascades(engine: Engine, force: bool = False) -> dict[str, Any]:
              "analyzer_version": ANALYZER_VERSION, "analysis_run_id": run_id}
             for a in result.amplification
         )))
-        counts["seconds"] = round(time.perf_counter() - clock, 3)
+        summary = CascadeSummary(
+            posts=len(table), cascades=len(result.current_roots), recomputed=len(result.cascades),
+            unchanged=result.unchanged, removed=len(removed), edges=result.provenance_counts(),
+            missing_parents=len(result.edges.missing_anchor), unplaced=result.edges.unplaced,
+            cycles_cut=result.edges.cycles_cut, amplification_rows=len(result.amplification),
+            follows_accounts=len(follows), seconds=round(time.perf_counter() - clock, 3), analysis_run_id=run_id,
+            version=ANALYZER_VERSION)
         conn.execute(T_RUN.update().where(T_RUN.c.id == run_id).values(
-            ended_at=utcnow(), counts=orjson.dumps(counts).decode()))
-    counts["analysis_run_id"] = run_id
-    counts["version"] = ANALYZER_VERSION
-    return counts
+            ended_at=utcnow(), counts=orjson.dumps(summary.run_counts()).decode()))
+    return summary
 
 
 _EDGE_COLUMNS = ("child_post_id", "parent_post_id", "root_post_id", "kind", "provenance", "created_at",
@@ -143,11 +135,6 @@ def _cascade_row(
     }
 
 
-def _chunks(items: list[int]) -> Iterable[list[int]]:
-    for start in range(0, len(items), _CHUNK):
-        yield items[start:start + _CHUNK]
-
-
 def _ordered(table: Table, rows: Iterable[dict[str, Any]]) -> Iterable[tuple[Any, ...]]:
     names = [c.name for c in table.columns]
     for row in rows:
@@ -155,34 +142,25 @@ def _ordered(table: Table, rows: Iterable[dict[str, Any]]) -> Iterable[tuple[Any
 
 
 def _insert(conn: Connection, table: Table, rows: Iterable[tuple[Any, ...]]) -> None:
-    """Bulk insert of tuples in table column order, through ``Bulk.insert`` (the driver's
-    executemany), in batches.
+    """Bulk insert of tuples of Python values in table column order, through ``Bulk.insert`` (the
+    driver's executemany), in batches.
 
     Why not ``conn.execute(insert(table), batch)``: on a million edges SQLAlchemy's per-row parameter
-    processing cost twice the database's own work. Values still go through each column type's own
-    bind processor (the UTC datetime type included), so rows are stored exactly as the ORM would.
+    processing cost twice the database's own work. ``Bulk`` converts datetimes and booleans as the
+    column types would, so rows are stored exactly as the ORM would store them.
     """
     bulk = Bulk(conn)
     names = tuple(c.name for c in table.columns)
-    active = [(i, p) for i, c in enumerate(table.columns) if (p := c.type.dialect_impl(conn.dialect).bind_processor(
-        conn.dialect)) is not None]
-    batch: list[Any] = []
+    batch: list[tuple[Any, ...]] = []
     for row in rows:
-        if active:
-            values = list(row)
-            for i, process in active:
-                if values[i] is not None:
-                    values[i] = process(values[i])
-            batch.append(tuple(values))
-        else:
-            batch.append(row)
+        batch.append(row)
         if len(batch) >= _INSERT_BATCH:
             bulk.insert(table, names, batch)
             batch = []
     bulk.insert(table, names, batch)  # a no-op when empty
 
 
-# Analysis steps, in order. To add an analyzer, append ("name", function(engine, force) -> summary);
+# Analysis steps, in order. To add an analyzer, append ("name", function(engine, force) -> StepSummary);
 # `archiver analyze`, `archiver run` and the demo pick it up from here.
 STEPS: list[tuple[str, AnalysisStep]] = [
     ("cascades", run_cascades),
@@ -192,7 +170,7 @@ STEPS: list[tuple[str, AnalysisStep]] = [
 
 def run_analysis(
     engine: Engine, force: bool = False, only: list[str] | None = None
-) -> dict[str, dict[str, Any]]:
+) -> dict[str, StepSummary]:
     """Run every step (or the ``only`` ones) and return each step's summary by name."""
     from archiver.errors import BadInputError
 

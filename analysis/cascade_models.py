@@ -1,6 +1,6 @@
 """Tables for reshare chains: edges, one row per cascade, and amplification between tracked accounts.
 
-Everything here is *derived* (DESIGN.md principle 5): it is recomputed from ``post``, ``account``
+Everything here is *derived*: it is recomputed from ``post``, ``account``
 and ``follow`` by ``archiver analyze``, carries the analyzer version that produced it, and may be
 deleted and rebuilt at any time. Nothing in these tables is evidence. Columns are documented in
 docs/schema.md; the migration is archiver/migrations/versions/0003_cascades.py.
@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Column, Index, Table, Text
+from sqlalchemy import Column, Index, Text
 from sqlmodel import Field, SQLModel
 
 
@@ -103,8 +103,3 @@ class Amplification(SQLModel, table=True):
     analyzer_version: str
     analysis_run_id: int | None = Field(default=None, foreign_key="analysis_run.id")
 
-
-T_ANALYSIS_RUN: Table = AnalysisRun.__table__  # type: ignore[attr-defined,assignment]
-T_EDGE: Table = ReshareEdge.__table__  # type: ignore[attr-defined,assignment]
-T_CASCADE: Table = Cascade.__table__  # type: ignore[attr-defined,assignment]
-T_AMPLIFICATION: Table = Amplification.__table__  # type: ignore[attr-defined,assignment]

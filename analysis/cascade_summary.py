@@ -14,9 +14,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
 
-from analysis.cascade_models import T_AMPLIFICATION, T_CASCADE
 from archiver.errors import BadInputError
-from archiver.store import T_ACCOUNT, T_POST
+from archiver.tables import T_ACCOUNT, T_AMPLIFICATION, T_CASCADE, T_POST
 
 AMPLIFICATION_COLUMNS = (
     "source_platform", "source_id", "source_handle", "target_platform", "target_id", "target_handle",
@@ -111,3 +110,4 @@ def describe(engine: Engine, limit: int = 5) -> list[str]:
                      f"({a['source_platform']}), median {_minutes(a['median_latency_s'])} after the post, "
                      f"fastest {_minutes(a['min_latency_s'])}")
     return lines
+

@@ -24,18 +24,17 @@ platform id or URL into a post id.
 
 from __future__ import annotations
 
-import re
 from array import array
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from sqlalchemy.engine import Connection, Engine
 
-from analysis.cascade_models import T_EDGE
 from analysis.post_table import KIND_CODES, MISSING, NONE, PostTable
-from archiver.errors import BadInputError
-from archiver.store import T_ACCOUNT, T_FOLLOW, T_POST
+from archiver.chunks import chunked
+from archiver.resolve import resolve_post
+from archiver.tables import T_ACCOUNT, T_EDGE, T_FOLLOW, T_POST
 
 EXACT, INFERRED, ROOT_DEFAULT = 1, 2, 3
 PROVENANCE_NAMES: tuple[str | None, ...] = (None, "exact", "inferred", "root_default")
@@ -239,39 +238,9 @@ class CascadeTree:
     edges: list[TreeEdge]
 
 
-_X_STATUS = re.compile(r"^https?://(?:www\.|mobile\.)?(?:x|twitter)\.com/[^/]+/status(?:es)?/(\d+)")
-_BSKY_POST = re.compile(r"^https?://bsky\.app/profile/([^/]+)/post/([^/?#]+)")
-
-
 def find_post(conn: Connection, ref: str) -> int:
-    """A post's id from its platform id (tweet id, at:// URI) or its URL; BadInputError if unknown.
-
-    URLs need not be the archived form: an X link under any handle (renames) or on twitter.com
-    finds the tweet by its id, a bsky.app link with a handle or a DID finds the post by its record
-    key and author.
-    """
-    ref = ref.strip()
-    rows = conn.execute(
-        select(T_POST.c.id).where(or_(T_POST.c.platform_id == ref, T_POST.c.url == ref)).order_by(T_POST.c.id)
-    ).scalars().all()
-    if not rows and (x_link := _X_STATUS.match(ref)):
-        rows = conn.execute(select(T_POST.c.id).where((T_POST.c.platform == "x")
-                                                      & (T_POST.c.platform_id == x_link.group(1)))).scalars().all()
-    if not rows and (bsky_link := _BSKY_POST.match(ref)):
-        actor, rkey = bsky_link.groups()
-        candidates = conn.execute(
-            select(T_POST.c.id, T_POST.c.platform_id, T_ACCOUNT.c.handle)
-            .join(T_ACCOUNT, T_ACCOUNT.c.id == T_POST.c.account_id)
-            .where((T_POST.c.platform == "bluesky")
-                   & T_POST.c.platform_id.endswith(f"/app.bsky.feed.post/{rkey}"))
-        ).all()
-        rows = [c[0] for c in candidates
-                if c[1] == f"at://{actor}/app.bsky.feed.post/{rkey}" or (c[2] or "").lower() == actor.lower()]
-    if not rows:
-        raise BadInputError(f"--cascade {ref}: no archived post has that id or URL")
-    if len(rows) > 1:
-        raise BadInputError(f"--cascade {ref}: several posts match; give the full URL")
-    return int(rows[0])
+    """A post's id from anything ``archiver.resolve`` accepts; BadInputError if none or several."""
+    return resolve_post(conn, ref, label=f"--cascade {ref}")
 
 
 def cascade_root(conn: Connection, post_id: int) -> int:
@@ -297,12 +266,12 @@ def load_cascade_tree(engine: Engine, post_id: int) -> CascadeTree | None:
             return None
         ids = [root, *(int(r[0]) for r in edge_rows)]
         posts = {}
-        for start in range(0, len(ids), 400):
+        for part in chunked(ids):
             for r in conn.execute(
                 select(T_POST.c.id, T_POST.c.platform, T_POST.c.platform_id, T_POST.c.url, T_POST.c.kind,
                        T_POST.c.account_id, T_ACCOUNT.c.handle, T_POST.c.created_at)
                 .join(T_ACCOUNT, T_ACCOUNT.c.id == T_POST.c.account_id)
-                .where(T_POST.c.id.in_(ids[start:start + 400]))
+                .where(T_POST.c.id.in_(part))
             ):
                 posts[int(r[0])] = r
     edges = [TreeEdge(int(r[0]), int(r[1]), r[2], r[3], r[4]) for r in edge_rows]

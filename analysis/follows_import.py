@@ -17,10 +17,11 @@ from pathlib import Path
 from sqlalchemy import func, select
 from sqlalchemy.engine import Connection
 
+from archiver import platforms
 from archiver.archive import Archive
 from archiver.collectors.records import CaptureRecord, Follow, Page, Platform
 from archiver.errors import BadInputError
-from archiver.store import T_ACCOUNT, T_FOLLOW, T_HANDLE
+from archiver.tables import T_ACCOUNT, T_FOLLOW, T_HANDLE
 from archiver.timeutil import utcnow
 
 
@@ -32,7 +33,7 @@ class FollowsImport:
 
 
 def _is_platform_id(platform: str, value: str) -> bool:
-    return value.isdigit() if platform == "x" else value.startswith("did:")
+    return platforms.get(platform).is_account_id(value)
 
 
 def _handle_index(conn: Connection, platform: str) -> dict[str, str]:
@@ -80,11 +81,9 @@ def parse_follows(path: Path, data: bytes, platform: str, handles: dict[str, str
 
 
 def _platform(name: str) -> Platform:
-    if name == "x":
-        return "x"
-    if name == "bluesky":
-        return "bluesky"
-    raise BadInputError(f"--platform {name}: expected x or bluesky")
+    if name not in platforms.names():
+        raise BadInputError(f"--platform {name}: expected {' or '.join(platforms.names())}")
+    return name
 
 
 def import_follows(archive: Archive, path: Path, platform: str) -> FollowsImport:

@@ -21,11 +21,11 @@ import networkx as nx
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
 
-from analysis.cascade_models import T_ANALYSIS_RUN, T_EDGE
 from analysis.cascades import cascade_root, find_post
 from analysis.compute import ANALYZER
 from archiver.errors import BadInputError
-from archiver.store import T_ACCOUNT, T_POST
+from archiver.tables import T_ACCOUNT, T_ANALYSIS_RUN, T_EDGE, T_POST
+from archiver.timeutil import iso_offset
 
 FORMATS = ("gexf", "graphml", "csv")
 NODE_KINDS = ("posts", "accounts")
@@ -34,7 +34,7 @@ _PROVENANCE = ("exact", "inferred", "root_default")
 
 
 def _iso(value: Any) -> str:
-    return value.isoformat() if value is not None else ""
+    return iso_offset(value) if value is not None else ""
 
 
 def _clean(attrs: dict[str, Any]) -> dict[str, Any]:

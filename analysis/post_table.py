@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import and_, case, func, select
 from sqlalchemy.engine import Connection
 
-from archiver.store import T_ACCOUNT, T_POST
+from archiver.tables import T_ACCOUNT, T_POST
 
 NONE = -1  # the post makes no such reference
 MISSING = -2  # it does, but the referenced post is not in the archive

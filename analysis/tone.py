@@ -23,8 +23,13 @@ Why three readers, not one (docs/tone.md has the figures):
   is stored even when the words' language is unsupported, but it never becomes that post's ``score``
   unless the post has no words at all.
 
+Spanish has its own reader (``analysis.tone_es``: EvoMSA's ``ha_Es`` model, names removed first) and
+is scored only when the model is confident enough that its measured sign accuracy meets 0.80; below
+that it abstains as ``low_confidence:es``. Its ``confidence`` (the model's margin) is stored with
+every Spanish row, scored or not; English rows have none (the English path is not thresholded).
+
 Abstentions (``score`` is NULL, never 0.0): ``unsupported_language:<code>`` (no validated analyzer
-for that language: only English is validated, see docs/tone.md for Spanish), ``language_unknown``
+for that language: English and Spanish are validated, see docs/tone.md), ``low_confidence:es``, ``language_unknown``
 (no usable platform tag and the detector is unsure), ``no_signal`` (no word or emoji that any
 lexicon rates), ``no_text`` (nothing left after removing RT prefix, URLs and mentions).
 """
@@ -39,11 +44,12 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from analysis import tone_es
 from analysis.tone_lang import decide
 from analysis.tone_text import clean
 
 TONE_RULES = "1"
-ANALYZER = "textblob+vader+emoji"
+ANALYZER = "textblob+vader+emoji;es:evomsa"
 
 # Combination weights. W_TEXTBLOB and W_VADER were chosen on the tuning half of the UCI sentiment
 # sentences (bench/tone_validate.py, docs/tone.md), never on the half whose figures are reported.
@@ -60,7 +66,8 @@ IRONY_MIN = 0.2
 # An emoji seen fewer times than this in the ranking's corpus has no reliable tone.
 EMOJI_MIN_OCCURRENCES = 5
 
-SUPPORTED_LANGUAGES = frozenset({"en"})
+SPANISH = tone_es.enabled() and tone_es.evomsa_version() is not None
+SUPPORTED_LANGUAGES = frozenset({"en", "es"} if SPANISH else {"en"})
 _DATA = Path(__file__).parent / "data" / "emoji_sentiment_v1.0.csv"
 
 
@@ -74,7 +81,14 @@ def _versions() -> str:
     return "+".join(parts)
 
 
-ANALYZER_VERSION = f"r{TONE_RULES}+{_versions()}+esr1.0+w{W_TEXTBLOB}/{W_VADER}/{W_EMOJI}"
+def _spanish_version() -> str:
+    """The Spanish reader's part of the version: its library, model file and threshold, or "es:off"."""
+    if not SPANISH:
+        return "es:off"
+    return f"es:evomsa{tone_es.evomsa_version()}-{tone_es.MODEL_FILE}-t{tone_es.THRESHOLD}/s{tone_es.SCALE}"
+
+
+ANALYZER_VERSION = f"r{TONE_RULES}+{_versions()}+esr1.0+w{W_TEXTBLOB}/{W_VADER}/{W_EMOJI}+{_spanish_version()}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,6 +109,8 @@ class ToneResult:
     method: str | None
     possible_irony: bool
     abstain_reason: str | None
+    confidence: float | None = None
+    model_polarity: float | None = None
 
     def as_row(self) -> dict[str, Any]:
         return {name: getattr(self, name) for name in self.__slots__}  # type: ignore[attr-defined]
@@ -194,6 +210,8 @@ def score_text(text: str | None, lang_hint: str | None) -> ToneResult:
         return replace(bare, abstain_reason="language_unknown")
     if decision.lang not in SUPPORTED_LANGUAGES:
         return replace(bare, abstain_reason=f"unsupported_language:{decision.lang}")
+    if decision.lang == "es":
+        return _score_spanish(cleaned.platform_text, bare)
 
     blob = _textblob()(cleaned.words)  # a (polarity, subjectivity) tuple with .assessments
     polarity, subjectivity = float(blob[0]), float(blob[1])
@@ -220,3 +238,16 @@ def score_text(text: str | None, lang_hint: str | None) -> ToneResult:
         possible_irony=irony,
         abstain_reason=None if combined is not None else "no_signal",
     )
+
+
+def _score_spanish(own_text: str, bare: ToneResult) -> ToneResult:
+    """EvoMSA's margin on the post's own words (names removed), scored only above ``THRESHOLD``."""
+    polarity = tone_es.read_own_text(own_text)
+    if polarity is None:
+        return replace(bare, abstain_reason="no_signal")
+    confidence = abs(polarity)
+    if confidence < tone_es.THRESHOLD:
+        return replace(bare, model_polarity=polarity, confidence=confidence, abstain_reason="low_confidence:es")
+    score = tone_es.score_of(polarity)
+    return replace(bare, model_polarity=polarity, confidence=confidence, score=score, label=label_for(score),
+                   method=tone_es.METHOD)

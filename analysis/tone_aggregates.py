@@ -28,7 +28,7 @@ from sqlalchemy import and_, select
 from sqlalchemy.engine import Engine
 
 from analysis.tone_store import PostTone, ToneCoverage, coverage_of, post_tones
-from archiver.store import T_ACCOUNT, T_POST
+from archiver.tables import T_ACCOUNT, T_POST
 
 
 def week_start(moment: datetime) -> date:

@@ -1,10 +1,10 @@
 """The ``tone`` table: one row per distinct content and analyzer version.
 
-Derived data (DESIGN.md principle 5): keyed by ``snapshot.content_sha256`` and ``analyzer_version``,
+Derived data: keyed by ``snapshot.content_sha256`` and ``analyzer_version``,
 never written into a snapshot, and safe to delete and recompute. A post reaches its tone through its
 current snapshot's content hash (a repost through the post it reposts); ``analysis.tone_store``
-holds those joins. Columns are documented in docs/schema.md; the migration is
-archiver/migrations/versions/0004_tone.py.
+holds those joins. Columns are documented in docs/schema.md; the migrations are
+archiver/migrations/versions/0004_tone.py and 0008_tone_confidence.py.
 """
 
 from __future__ import annotations
@@ -39,3 +39,7 @@ class Tone(SQLModel, table=True):
     possible_irony: bool = False
     abstain_reason: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     scored_at: datetime
+    # Readers that score only when confident (Spanish): the margin and the signed reading, kept on
+    # scored and abstaining rows alike (migration 0008). NULL for English.
+    confidence: float | None = None
+    model_polarity: float | None = None

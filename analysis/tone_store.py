@@ -27,16 +27,17 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
-from sqlalchemy import Table, and_, case, delete, exists, func, insert, select
+from sqlalchemy import and_, case, delete, exists, func, insert, select
 from sqlalchemy.engine import Engine
 
+from analysis.results import ToneStepSummary
 from analysis.tone import ANALYZER, ANALYZER_VERSION, ToneResult, score_text
-from analysis.tone_models import Tone
+from archiver.chunks import chunked
 from archiver.db import writer
-from archiver.store import T_POST, T_SNAPSHOT, insert_ignoring_conflicts
+from archiver.store import insert_ignoring_conflicts
+from archiver.tables import T_POST, T_SNAPSHOT, T_TONE
 from archiver.timeutil import utcnow
 
-T_TONE: Table = Tone.__table__  # type: ignore[attr-defined, assignment]
 CHUNK = 5000
 
 
@@ -85,10 +86,10 @@ def run_tone(engine: Engine, progress: Callable[[int, int], None] | None = None,
     # The same words recur (an X retweet's "RT @a:" text is its original's): score each once.
     memo: dict[tuple[str, str | None], ToneResult] = {}
     reasons: Counter[str] = Counter()
-    for start in range(0, len(pending), chunk):
+    for part in chunked(pending, chunk):
         rows = []
         now = utcnow()
-        for sha, text, lang in pending[start : start + chunk]:
+        for sha, text, lang in part:
             key = (text, lang)
             tone = memo.get(key)
             if tone is None:
@@ -106,10 +107,10 @@ def run_tone(engine: Engine, progress: Callable[[int, int], None] | None = None,
     return result
 
 
-def analyze_step(engine: Engine, force: bool = False) -> dict[str, Any]:
+def analyze_step(engine: Engine, force: bool = False) -> ToneStepSummary:
     """The ``tone`` step of ``archiver analyze`` (``analysis.analyze.STEPS``): runs ``run_tone`` and
     records it in ``analysis_run`` like every analysis step."""
-    from analysis.cascade_models import T_ANALYSIS_RUN
+    from archiver.tables import T_ANALYSIS_RUN
 
     started = utcnow()
     clock = time.perf_counter()
@@ -120,14 +121,16 @@ def analyze_step(engine: Engine, force: bool = False) -> dict[str, Any]:
         run_id = conn.execute(insert(T_ANALYSIS_RUN).returning(T_ANALYSIS_RUN.c.id), {
             "analyzer": ANALYZER, "version": ANALYZER_VERSION, "started_at": started, "ended_at": utcnow(),
             "counts": orjson.dumps(counts).decode()}).scalar_one()
-    return {**counts, "analysis_run_id": run_id, "version": ANALYZER_VERSION,
-            "coverage": coverage(engine).as_dict()}
+    return ToneStepSummary(analysed=result.analysed, already=result.already, abstained=counts["abstained"],
+                           seconds=counts["seconds"], analysis_run_id=run_id, version=ANALYZER_VERSION,
+                           coverage=coverage(engine))
 
 
 @dataclass(frozen=True, slots=True)
 class PostTone:
     """A post's tone as a reader should see it. ``scored_as`` is ``own`` or ``original`` (a repost
-    read as the post it reposts, whose id is ``source_post_id``)."""
+    read as the post it reposts, whose id is ``source_post_id``). ``confidence`` is the Spanish
+    model's margin (scored at or above ``analysis.tone_es.THRESHOLD``), None for English."""
 
     post_id: int
     source_post_id: int
@@ -145,10 +148,12 @@ class PostTone:
     signal_words: int | None
     possible_irony: bool
     analyzer_version: str
+    confidence: float | None = None
+    model_polarity: float | None = None
 
 
 _TONE_FIELDS = ("score", "label", "method", "abstain_reason", "lang", "lang_method", "textblob_polarity",
-                "vader_compound", "emoji_tone", "signal_words", "possible_irony")
+                "vader_compound", "emoji_tone", "signal_words", "possible_irony", "confidence", "model_polarity")
 
 
 def _post_tone_query(version: str) -> Any:
@@ -195,7 +200,7 @@ def post_tones(engine: Engine, post_ids: Iterable[int] | None = None,
             batches: list[Any] = [query]
         else:
             ids = sorted(set(post_ids))
-            batches = [query.where(resolved.c.post_id.in_(ids[i : i + 400])) for i in range(0, len(ids), 400)]
+            batches = [query.where(resolved.c.post_id.in_(part)) for part in chunked(ids)]
         for batch in batches:
             for row in conn.execute(batch):
                 found[row.post_id] = _to_post_tone(row, version)

@@ -51,10 +51,12 @@ def _spell_out_not(match: re.Match[str]) -> str:
 
 @dataclass(frozen=True, slots=True)
 class CleanText:
-    """The scoreable parts of a post: its words (no emoji) and its emoji, in order."""
+    """The scoreable parts of a post: its words (no emoji) and its emoji, in order; and the post's
+    own text as a whole (``strip_platform_text``: emoji kept), which the Spanish reader reads."""
 
     words: str
     emoji: tuple[str, ...]
+    platform_text: str = ""
 
     @property
     def has_words(self) -> bool:
@@ -76,9 +78,9 @@ def strip_platform_text(text: str) -> str:
 
 def clean(text: str | None) -> CleanText:
     """Split a post's text into its scoreable words and its emoji."""
-    stripped = strip_platform_text(text or "")
-    stripped = _EMOJI_MODIFIERS.sub("", stripped)
+    own = strip_platform_text(text or "")
+    stripped = _EMOJI_MODIFIERS.sub("", own)
     stripped = _NOT_CONTRACTION.sub(_spell_out_not, stripped)
     emoji = tuple(_EMOJI.findall(stripped))
     words = _SPACE.sub(" ", _EMOJI.sub(" ", stripped)).strip() if emoji else stripped
-    return CleanText(words=words, emoji=emoji)
+    return CleanText(words=words, emoji=emoji, platform_text=own)

@@ -2,33 +2,32 @@
 
 Why not SQLAlchemy Core here: at 20k+ posts/s its per-statement work (compiling expanding IN
 lists, result-row processing) and per-row parameter processing cost more than SQLite's own
-inserts. These helpers write the few plain statements the store repeats on every page by hand,
-from the same ``Table`` objects, and convert values to exactly what SQLAlchemy would have
-stored: on SQLite datetimes become the text its DateTime type writes and booleans integers; on
-PostgreSQL the driver takes both as they are. Everything outside the hot path uses Core.
+inserts. These helpers write the few plain statements the store and the analysis repeat by hand,
+from the same ``Table`` objects.
+
+The contract for values is the one Core has: callers pass Python values (aware datetimes, bools,
+numbers, text) and ``Bulk`` converts each to exactly what SQLAlchemy would have stored, by the
+column's type: on SQLite datetimes become the text its DateTime type writes and booleans
+integers; on PostgreSQL the driver takes both as they are. A naive datetime is refused on both,
+since the archive cannot know which zone it meant. Everything outside the hot paths uses Core.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Table
+from sqlalchemy import Boolean, DateTime, Table, TypeDecorator
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DBAPIError
 
+from archiver.chunks import IN_LIST_LIMIT, chunked
+from archiver.timeutil import sqlite_datetime
+
 _SQL_CACHE: dict[tuple[str, str, str, tuple[str, ...], int], str] = {}
-
-
-def sqlite_datetime(value: datetime) -> str:
-    """SQLAlchemy's SQLite DateTime text (``YYYY-MM-DD HH:MM:SS.ffffff``, UTC, no offset)."""
-    # isoformat == strftime("%Y-%m-%d %H:%M:%S.%f") here, several times faster
-    if value.tzinfo is None:
-        return value.isoformat(" ", "microseconds")
-    if value.tzinfo is not UTC:
-        value = value.astimezone(UTC)
-    return value.isoformat(" ", "microseconds")[:-6]  # drop "+00:00"
+_KINDS: dict[tuple[str, str, tuple[str, ...]], tuple[tuple[int, str], ...]] = {}
+_Plan = tuple[tuple[int, Callable[[Any], Any]], ...]
 
 
 class Bulk:
@@ -38,8 +37,9 @@ class Bulk:
         self.conn = conn
         self.sqlite = conn.dialect.name == "sqlite"
         self._marker = "?" if self.sqlite else "%s"
-        self._when: dict[datetime, str] = {}  # a page repeats the same capture time in every row
+        self._when: dict[datetime, Any] = {}  # a page repeats the same capture time in every row
         self._read: dict[str, datetime] = {}  # and accounts seen on the same page share a last-seen time
+        self._plans: dict[tuple[str, tuple[str, ...]], _Plan] = {}
         self._cursor: Any = None
 
     def _run(self, sql: str, params: Any, many: bool = False) -> Any:
@@ -62,16 +62,57 @@ class Bulk:
 
     # ---- values -----------------------------------------------------------------------
     def when(self, value: datetime | None) -> Any:
-        """A datetime as this database stores it (aware UTC in; text on SQLite)."""
-        if value is None or not self.sqlite:
-            return value
-        hit = self._when.get(value)
+        """A datetime as this database stores it (aware in; UTC text on SQLite)."""
+        hit = self._when.get(value)  # type: ignore[arg-type]
         if hit is None:
-            hit = self._when[value] = sqlite_datetime(value)
+            if value is None:
+                return None
+            if value.tzinfo is None:
+                raise ValueError(f"naive datetime {value.isoformat()} refused: the archive stores aware UTC")
+            hit = self._when[value] = sqlite_datetime(value) if self.sqlite else value
         return hit
 
-    def flag(self, value: bool | None) -> Any:
-        return int(value) if value is not None and self.sqlite else value
+    @staticmethod
+    def _flag(value: bool | None) -> int | None:
+        return None if value is None else int(value)
+
+    def _plan(self, table: Table, columns: tuple[str, ...]) -> _Plan:
+        """Which of ``columns`` need converting, and how (by the column's SQLAlchemy type; the
+        types are looked up once per process, the converters bound once per ``Bulk``)."""
+        key = (table.name, columns)
+        plan = self._plans.get(key)
+        if plan is None:
+            kinds = _KINDS.get((self.conn.dialect.name, *key))
+            if kinds is None:
+                kinds = _KINDS[(self.conn.dialect.name, *key)] = self._kinds(table, columns)
+            convert: dict[str, Callable[[Any], Any]] = {"datetime": self.when, "boolean": self._flag}
+            plan = self._plans[key] = tuple((index, convert[kind]) for index, kind in kinds)
+        return plan
+
+    def _kinds(self, table: Table, columns: tuple[str, ...]) -> tuple[tuple[int, str], ...]:
+        kinds = []
+        for index, name in enumerate(columns):
+            kind = table.c[name].type
+            if isinstance(kind, TypeDecorator):  # SQLModel's UTCDateTime wraps DateTime
+                kind = kind.impl_instance
+            if isinstance(kind, DateTime):
+                kinds.append((index, "datetime"))
+            elif isinstance(kind, Boolean) and self.sqlite:
+                kinds.append((index, "boolean"))
+        return tuple(kinds)
+
+    def _convert(self, table: Table, columns: tuple[str, ...], rows: Sequence[Sequence[Any]]) -> Sequence[Any]:
+        """``rows`` with every value as the database stores it (see the module docstring)."""
+        plan = self._plan(table, columns)
+        if not plan:
+            return rows
+        converted = []
+        for row in rows:
+            values = list(row)
+            for index, convert in plan:  # each converter passes None through
+                values[index] = convert(values[index])
+            converted.append(values)
+        return converted
 
     def read_when(self, value: Any) -> datetime | None:
         """A datetime column as read back: aware UTC on both databases."""
@@ -113,14 +154,14 @@ class Bulk:
                 f"ORDER BY {within}{lock}")
 
     def insert(self, table: Table, columns: tuple[str, ...], rows: Sequence[tuple[Any, ...]]) -> None:
-        """INSERT every row (tuples in ``columns`` order, values already converted)."""
+        """INSERT every row (tuples of Python values in ``columns`` order)."""
         if rows:
-            self._run(self._sql("insert", table, columns), rows, many=True)
+            self._run(self._sql("insert", table, columns), self._convert(table, columns, rows), many=True)
 
     def update(self, table: Table, columns: tuple[str, ...], rows: Sequence[tuple[Any, ...]]) -> None:
         """UPDATE table SET columns[:-1] WHERE columns[-1] = value, for every row."""
         if rows:
-            self._run(self._sql("update", table, columns), rows, many=True)
+            self._run(self._sql("update", table, columns), self._convert(table, columns, rows), many=True)
 
     def update_guarded(
         self, table: Table, column: str, guard: str, keys: tuple[str, ...], rows: Sequence[tuple[Any, ...]]
@@ -133,29 +174,29 @@ class Bulk:
         mark = self._marker
         matches = " AND ".join(f"{key} = {mark}" for key in keys)
         sql = f"UPDATE {table.name} SET {column} = {mark} WHERE {matches} AND {column} {guard} {mark}"
-        self._run(sql, [(row[0], *row[1:], row[0]) for row in rows], many=True)
+        values = self._convert(table, (column, *keys), rows)
+        self._run(sql, [(*row, row[0]) for row in values], many=True)
 
-    def raise_to(self, table: Table, column: str, value: datetime, ids: Sequence[int], chunk: int = 400) -> None:
+    def raise_to(
+        self, table: Table, column: str, value: datetime, ids: Sequence[int], chunk: int = IN_LIST_LIMIT
+    ) -> None:
         """SET ``column`` = value on the rows ``ids`` where it is older (a last-seen time moving on)."""
-        ordered = sorted(set(ids))
         mark = self._marker
-        for start in range(0, len(ordered), chunk):
-            part = ordered[start:start + chunk]
+        for part in chunked(sorted(set(ids)), chunk):
             sql = f"UPDATE {table.name} SET {column} = {mark} WHERE {column} < {mark} AND id {self._members(len(part))}"
             tail: tuple[Any, ...] = tuple(part) if self.sqlite else (part,)
             self._run(sql, (self.when(value), self.when(value), *tail))
 
     def select_in(
         self, table: Table, selected: tuple[str, ...], equal: tuple[str, Any], within: tuple[str, Sequence[Any]],
-        chunk: int = 400,
+        chunk: int = IN_LIST_LIMIT,
     ) -> list[tuple[Any, ...]]:
         """Rows with ``equal`` column == value and ``within`` column in the values, locked FOR UPDATE
-        on PostgreSQL (SQLite's writer already holds the database lock)."""
-        values = sorted(set(within[1]))
+        on PostgreSQL (SQLite's writer already holds the database lock). The values are text or
+        numbers, passed as they are."""
         columns = (*selected, equal[0], within[0])
         found: list[tuple[Any, ...]] = []
-        for start in range(0, len(values), chunk):
-            part = values[start:start + chunk]
+        for part in chunked(sorted(set(within[1])), chunk):
             if self.sqlite:
                 params: Any = (equal[1], *part)
                 sql = self._sql("select", table, columns, len(part))
@@ -179,6 +220,6 @@ class Bulk:
         return [int(r[0]) for r in rows]
 
     def insert_returning_id(self, table: Table, columns: tuple[str, ...], row: tuple[Any, ...]) -> int:
-        """INSERT one row and return its new primary key."""
+        """INSERT one row (Python values, as ``insert``) and return its new primary key."""
         sql = self._sql("insert", table, columns) + " RETURNING id"
-        return int(self._run(sql, row).fetchone()[0])
+        return int(self._run(sql, self._convert(table, columns, [row])[0]).fetchone()[0])

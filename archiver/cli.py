@@ -10,12 +10,12 @@ import sys
 
 import typer
 
-from archiver import __version__
-from archiver.errors import ArchiverError
+from archiver import __version__, platforms
+from archiver.errors import EXIT_INTERRUPTED, ArchiverError
 
 app = typer.Typer(
     name="archiver",
-    help="Collect, prove and study official statements on X and Bluesky.",
+    help=f"Collect, prove and study official statements on {platforms.labels()}.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
@@ -42,13 +42,7 @@ def _register_parts() -> None:
     import importlib
 
     for name in _PARTS:
-        try:
-            module = importlib.import_module(f"archiver.cli_parts.{name}")
-        except ModuleNotFoundError as exc:
-            if exc.name == f"archiver.cli_parts.{name}":
-                continue
-            raise
-        module.register(app)
+        importlib.import_module(f"archiver.cli_parts.{name}").register(app)
 
 
 _register_parts()
@@ -74,10 +68,10 @@ def main() -> None:
         sys.exit(exc.exit_code)
     except typer.Abort:
         print("archiver: interrupted (SIGINT); the run is recorded as interrupted", file=sys.stderr)
-        sys.exit(130)
+        sys.exit(EXIT_INTERRUPTED)
     except KeyboardInterrupt:
         print("archiver: interrupted", file=sys.stderr)
-        sys.exit(130)
+        sys.exit(EXIT_INTERRUPTED)
     except Terminated:
         print("archiver: terminated (SIGTERM); the run is recorded as interrupted", file=sys.stderr)
         sys.exit(EXIT_SIGTERM)

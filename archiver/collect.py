@@ -15,19 +15,23 @@ from typing import Any
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.engine import Engine
 
+from archiver import platforms
 from archiver.collectors.base import Collector, SourceState, make_collector
 from archiver.collectors.records import Page, Progress, SourceProblem
 from archiver.config import Config, Secrets, Source
-from archiver.errors import ArchiverError
+from archiver.errors import ArchiverError, exit_code_for_status
 from archiver.interrupt import exit_code, is_interruption, mark_interrupted, raise_if_interrupted
 from archiver.redact import redact, register
 from archiver.resume import record as record_progress
 from archiver.resume import streak_done
-from archiver.store import T_ACCOUNT, T_HANDLE, T_POST, PageResult, Store
+from archiver.store import PageResult, Store
+from archiver.tables import T_ACCOUNT, T_HANDLE, T_POST
 
 
-@dataclass
+@dataclass(frozen=True, slots=True)
 class SourceOutcome:
+    """How one source's collection went: pages and posts stored, and why it is incomplete if it is."""
+
     source: str
     complete: bool
     pages: int = 0
@@ -35,8 +39,10 @@ class SourceOutcome:
     problem: str | None = None
 
 
-@dataclass
+@dataclass(frozen=True, slots=True)
 class RunOutcome:
+    """How one collect run went: its status, what it changed, and each source's outcome."""
+
     run_id: int
     status: str  # complete | partial | failed
     result: PageResult
@@ -44,7 +50,7 @@ class RunOutcome:
 
     @property
     def exit_code(self) -> int:
-        return {"complete": 0, "partial": 3}.get(self.status, 1)
+        return exit_code_for_status(self.status)
 
 
 ProgressHook = Callable[[str, int], None]
@@ -70,25 +76,13 @@ def source_state(engine: Engine, source: Source) -> SourceState:
         ).all()
     live = [p for p, _k, s in posts if s == "live"]
     originals = [p for p, k, s in posts if s == "live" and k != "repost"]
-    newest = _newest_timeline_id(engine, account_pk, platform_id) if source.platform == "x" else None
+    newest = None
+    newest_of = platforms.get(source.platform).newest_id
+    if newest_of is not None:
+        with engine.connect() as conn:
+            newest = newest_of(conn, account_pk, platform_id)
     return SourceState(account_id=platform_id, handle=handle, newest_id=newest, archived_ids=live,
                        tracked_ids=originals)
-
-
-def _newest_timeline_id(engine: Engine, account_pk: int, platform_id: str) -> str | None:
-    """X ``since_id``: the newest post seen in this account's own timeline captures. A post of the
-    account that reached the archive another way (a quote lookup, an import) must not move it,
-    or older timeline entries would be skipped."""
-    from archiver.store import T_CAPTURE, T_SIGHTING
-
-    with engine.connect() as conn:
-        ids = conn.execute(
-            select(T_POST.c.platform_id).distinct()
-            .join(T_SIGHTING, T_SIGHTING.c.post_id == T_POST.c.id)
-            .join(T_CAPTURE, T_CAPTURE.c.id == T_SIGHTING.c.capture_id)
-            .where(T_POST.c.account_id == account_pk, T_CAPTURE.c.url.contains(f"/2/users/{platform_id}/tweets"))
-        ).scalars().all()
-    return max(ids, key=lambda v: (len(v), v)) if ids else None
 
 
 def run_collect(
@@ -101,12 +95,18 @@ def run_collect(
     progress: ProgressHook | None = None,
     collector_factory: Callable[[str], Collector] | None = None,
     backfill: bool = False,
+    on_run_start: Callable[[int], None] | None = None,
 ) -> RunOutcome:
-    """Collect every source into one run; never raises for a single source's failure."""
+    """Collect every source into one run; never raises for a single source's failure.
+
+    ``on_run_start`` hears the run id as soon as the run row exists (``archiver run`` tells its
+    lock, so that the next holder can mark the run interrupted after a crash)."""
     if any(_is_loopback(config.platform(s.platform).base_url) for s in sources):
         store.mark_sample_data()
-    register(secrets.x_bearer_token, secrets.bsky_app_password)
+    register(*(value for name, value in secrets.values.items() if "HANDLE" not in name))  # handles are public
     run_id = store.start_run(kind, [s.name for s in sources])
+    if on_run_start is not None:
+        on_run_start(run_id)
     total = PageResult()
     outcomes: list[SourceOutcome] = []
     errors: list[dict[str, Any]] = []
@@ -152,7 +152,7 @@ def _collect_source(
     backfill: bool = False,
 ) -> SourceOutcome:
     coverage_id = store.start_coverage(run_id, source.name, source.platform, source.account)
-    outcome = SourceOutcome(source=source.name, complete=True)
+    complete, pages, posts = True, 0, 0
     problems: list[str] = []
     try:
         state = source_state(store.engine, source)
@@ -165,25 +165,25 @@ def _collect_source(
             if isinstance(item, SourceProblem):
                 problems.append(f"{item.reason}: {item.detail}" if item.detail else item.reason)
                 if item.fatal_for_source:
-                    outcome.complete = False
+                    complete = False
                 continue
             assert isinstance(item, Page)
             result = store.ingest(item, run_id)
             total.add(result)
-            outcome.pages += 1
-            outcome.posts += len(item.posts)
+            pages += 1
+            posts += len(item.posts)
             if progress:
-                progress(source.name, outcome.posts)
+                progress(source.name, posts)
     except ArchiverError as exc:
         raise_if_interrupted()
-        outcome.complete = False
+        complete = False
         problems.append(str(exc))
     except Exception as exc:  # a collector bug or an SDK surprise must not stop other sources
         raise_if_interrupted()  # unless it is a Ctrl-C that a library wrapped (psycopg's QueryCanceled)
-        outcome.complete = False
+        complete = False
         problems.append(f"{type(exc).__name__}: {exc}")
     problems = [redact(p) or "" for p in problems]  # a server may echo what it was sent
-    outcome.problem = "; ".join(problems) or None
-    store.finish_coverage(coverage_id, outcome.pages, outcome.posts, outcome.complete,
-                          reason=problems[0].split(":")[0] if problems else None, detail=outcome.problem)
-    return outcome
+    problem = "; ".join(problems) or None
+    store.finish_coverage(coverage_id, pages, posts, complete,
+                          reason=problems[0].split(":")[0] if problems else None, detail=problem)
+    return SourceOutcome(source.name, complete, pages, posts, problem)

@@ -1,20 +1,21 @@
 """The TOML config: which accounts to collect, from where, and whether to keep media.
 
-Secrets never live here: X_BEARER_TOKEN, BSKY_HANDLE and BSKY_APP_PASSWORD come from the
-environment only (``secrets_from_env``), and are never logged, stored or rendered.
+Secrets never live here: each platform names the environment variables it reads (for example
+X_BEARER_TOKEN, BSKY_HANDLE, BSKY_APP_PASSWORD), and ``secrets_from_env`` reads only those. They
+are never logged, stored or rendered.
 """
 
 from __future__ import annotations
 
 import os
 import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from archiver import platforms as registry
 from archiver.errors import ConfigError
-
-_PLATFORMS = ("x", "bluesky")
 
 
 @dataclass(frozen=True)
@@ -79,8 +80,8 @@ def parse_config(data: dict[str, Any], path: Path | None = None) -> Config:
     platforms: dict[str, PlatformSettings] = {}
     for name, table in _expect(data.get("platforms", {}), dict, f"{label}: [platforms]").items():
         where = f"{label}: platforms.{name}"
-        if name not in _PLATFORMS:
-            raise ConfigError(f"{where}: unknown platform (expected x or bluesky)")
+        if name not in registry.names():
+            raise ConfigError(f"{where}: unknown platform (expected {' or '.join(registry.names())})")
         _expect(table, dict, where)
         allowed = {"base_url", "pds_url", "page_size", "max_wait_seconds", "timeout_seconds"}
         extra = set(table) - allowed
@@ -105,8 +106,9 @@ def parse_config(data: dict[str, Any], path: Path | None = None) -> Config:
         where = f"{label}: sources[{index}]"
         _expect(entry, dict, where)
         platform = _expect(entry.get("platform"), str, f"{where}.platform")
-        if platform not in _PLATFORMS:
-            raise ConfigError(f"{where}.platform: must be 'x' or 'bluesky', got {platform!r}")
+        if platform not in registry.names():
+            expected = " or ".join(repr(n) for n in registry.names())
+            raise ConfigError(f"{where}.platform: must be {expected}, got {platform!r}")
         account = _expect(entry.get("account"), str, f"{where}.account").strip().lstrip("@")
         if not account:
             raise ConfigError(f"{where}.account: must not be empty")
@@ -158,17 +160,17 @@ def load_config(path: Path) -> Config:
 
 @dataclass(frozen=True)
 class Secrets:
-    x_bearer_token: str | None
-    bsky_handle: str | None
-    bsky_app_password: str | None
+    """Environment variable name -> value, for the variables the platforms declare."""
+
+    values: Mapping[str, str] = field(default_factory=dict)
+
+    def get(self, name: str) -> str | None:
+        return self.values.get(name) or None
 
     def __repr__(self) -> str:  # never print a secret, even in a traceback
         return "Secrets(<redacted>)"
 
 
 def secrets_from_env() -> Secrets:
-    return Secrets(
-        x_bearer_token=os.environ.get("X_BEARER_TOKEN") or None,
-        bsky_handle=os.environ.get("BSKY_HANDLE") or None,
-        bsky_app_password=os.environ.get("BSKY_APP_PASSWORD") or None,
-    )
+    wanted = {name for platform in registry.platforms() for name in platform.secrets}
+    return Secrets({name: os.environ[name] for name in sorted(wanted) if os.environ.get(name)})

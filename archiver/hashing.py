@@ -61,16 +61,12 @@ def canonical_content(content: dict[str, Any]) -> bytes:
     return orjson.dumps(content, option=orjson.OPT_SORT_KEYS)
 
 
-def content_sha256(content: dict[str, Any]) -> str:
-    return sha256_hex(canonical_json(content))
-
-
 def _to_ipld(value: Any) -> Any:
     """Turn the JSON form of an atproto record back into its IPLD data model.
 
     ``{"$link": cid}`` becomes CID bytes and ``{"$bytes": b64}`` raw bytes; strongRef ``cid``
     fields are plain strings in the record and stay so. Hand-written because neither atproto nor
-    libipld exposes this JSON->IPLD step for records as received (see PLATFORMS.md).
+    libipld exposes this JSON->IPLD step for records as received.
     """
     if isinstance(value, dict):
         if len(value) == 1 and "$link" in value and isinstance(value["$link"], str):
@@ -90,7 +86,7 @@ def cid_bytes(cid: str) -> bytes:
 
 
 def bluesky_cid(record: dict[str, Any]) -> str:
-    """Recompute a record's CID from its JSON as received (PLATFORMS.md, 'CID')."""
+    """Recompute a record's CID from its JSON as received."""
     encoded = libipld.encode_dag_cbor(_to_ipld(record))
     return cid_for_block(encoded)
 

@@ -86,7 +86,7 @@ def sigterm_raises() -> Iterator[None]:
 def mark_interrupted(engine: Engine, run_id: int, why: str) -> bool:
     """Close ``run_id`` as ``interrupted`` (only if still ``running``) and every source of it that
     did not finish as incomplete. Runs and coverage are bookkeeping: no evidence is touched."""
-    from archiver.store import T_COVERAGE, T_RUN
+    from archiver.tables import T_COVERAGE, T_RUN
 
     now = to_db(utcnow())
     detail = f"interrupted: {why}"
@@ -116,7 +116,7 @@ def pid_alive(pid: int) -> bool:
 def stale_runs(engine: Engine) -> list[tuple[int, int]]:
     """(run id, pid) of this host's runs still ``running`` whose process is gone: read-only, for
     ``status``, which must not call them covered before a writing command closes them."""
-    from archiver.store import T_RUN
+    from archiver.tables import T_RUN
 
     host = socket.gethostname()
     with engine.connect() as conn:

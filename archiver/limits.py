@@ -55,9 +55,16 @@ MaxDepthOpt = Annotated[int, _opt("--max-depth", "Deepest tree in one repo.")]
 MaxRecordsOpt = Annotated[int, _opt("--max-records", "Most records in one repo.")]
 
 
+LIMIT_OPTIONS: dict[str, object] = {
+    "line_bytes": MaxLineOpt, "member_bytes": MaxMemberOpt, "part_media_bytes": MaxPartMediaOpt,
+    "total_bytes": MaxTotalOpt, "car_bytes": MaxCarOpt, "block_bytes": MaxBlockOpt, "mst_nodes": MaxNodesOpt,
+    "depth": MaxDepthOpt, "records": MaxRecordsOpt,
+}
+
+
 def limits(**changes: int) -> Limits:
     """``DEFAULT`` with the given fields changed (the CLI passes its flags' values)."""
     return replace(DEFAULT, **changes)
 
 
-__all__ = ["DEFAULT", "Limits", "MiB", "limits"]
+__all__ = ["DEFAULT", "LIMIT_OPTIONS", "Limits", "MiB", "limits"]

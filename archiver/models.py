@@ -8,15 +8,9 @@ are TEXT holding UTF-8 JSON, so that both SQLite's and PostgreSQL's JSON functio
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
-from sqlalchemy import Column, Index, LargeBinary, Table, Text, UniqueConstraint, text
+from sqlalchemy import Column, Index, LargeBinary, Text, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
-
-
-def table_of(model: Any) -> Table:
-    """The Core ``Table`` of a SQLModel class (typed, for insert/select in bulk paths)."""
-    return model.__table__  # type: ignore[no-any-return]
 
 
 class Run(SQLModel, table=True):

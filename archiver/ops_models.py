@@ -1,4 +1,4 @@
-"""Tables of the operations capability (issue 7): who holds each run lock, and its schedule.
+"""Tables of the operations capability: who holds each run lock, and its schedule.
 
 The lock itself is a file lock (SQLite) or a PostgreSQL advisory lock; both vanish when their
 process dies, which is what makes a crashed run harmless. This table only *describes* the

@@ -3,32 +3,32 @@ serves the terminal and ``--json``."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 import orjson
 from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 
-from archiver.errors import BadInputError
-from archiver.models import ArchiveMeta, Verification, table_of
-from archiver.store import (
+from archiver.resolve import resolve_post
+from archiver.tables import (
     T_ACCOUNT,
     T_COVERAGE,
     T_HANDLE,
     T_MEDIA,
+    T_META,
     T_POST,
     T_RUN,
     T_SIGHTING,
     T_SNAPSHOT,
     T_STATUS_EVENT,
+    T_VERIFICATION,
 )
-
-T_VERIFICATION = table_of(Verification)
-T_META = table_of(ArchiveMeta)
+from archiver.timeutil import iso_offset
 
 
 def _iso(value: Any) -> Any:
-    return value.isoformat() if hasattr(value, "isoformat") else value
+    return iso_offset(value) if isinstance(value, datetime) else value
 
 
 def archive_summary(engine: Engine) -> dict[str, Any]:
@@ -83,21 +83,10 @@ def archive_summary(engine: Engine) -> dict[str, Any]:
 
 
 def find_post(engine: Engine, ref: str) -> dict[str, Any]:
-    """A post by platform id, at:// URI, X or bsky.app URL, or archive row id."""
-    ref = ref.strip()
-    candidates = [ref]
-    if "/status/" in ref:
-        candidates.append(ref.rsplit("/status/", 1)[1].split("?")[0].split("/")[0])
-    if "bsky.app/profile/" in ref and "/post/" in ref:
-        actor, rkey = ref.split("bsky.app/profile/", 1)[1].split("/post/")
-        candidates.append(f"at://{actor}/app.bsky.feed.post/{rkey.strip('/')}")
+    """A post by any form ``archiver.resolve`` accepts (row id, platform id, edit id, URL, at:// URI)."""
     with engine.connect() as conn:
-        row = conn.execute(select(T_POST).where(T_POST.c.platform_id.in_(candidates))).mappings().first()
-        if row is None and ref.isdigit():
-            row = conn.execute(select(T_POST).where(T_POST.c.id == int(ref))).mappings().first()
-        if row is None:
-            raise BadInputError(f"no archived post matches {ref!r} (give a platform id, at:// URI or URL)")
-        return dict(row)
+        post_id = resolve_post(conn, ref)
+        return dict(conn.execute(select(T_POST).where(T_POST.c.id == post_id)).mappings().one())
 
 
 def post_history(engine: Engine, ref: str) -> dict[str, Any]:

@@ -17,7 +17,7 @@ from sqlalchemy.engine import Engine
 from archiver.collectors.records import Progress
 from archiver.db import writer
 from archiver.resume_models import SourceProgress
-from archiver.store import T_COVERAGE
+from archiver.tables import T_COVERAGE
 from archiver.timeutil import to_db, utcnow
 
 T_PROGRESS: Table = SourceProgress.__table__  # type: ignore[assignment,attr-defined]

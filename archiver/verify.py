@@ -3,8 +3,8 @@
 Checks, in streaming batches so an archive of any size verifies in constant memory:
 * capture: SHA-256 (and size) of the decompressed body against ``body_sha256``;
 * snapshot: SHA-256 of ``raw`` against ``raw_sha256``; ``content`` is canonical RFC 8785 JSON and its
-  SHA-256 equals ``content_sha256``; for Bluesky, the record's CID recomputed from ``raw`` equals
-  ``platform_cid``;
+  SHA-256 equals ``content_sha256``; where the platform has a content hash of its own (Bluesky's
+  record CID), the one it recomputes from ``raw`` (``Platform.content_cid``) equals ``platform_cid``;
 * media: each file exists under its hash name and its bytes hash to that name.
 The result is appended to the ``verification`` table, which the report shows.
 """
@@ -21,14 +21,14 @@ import orjson
 from sqlalchemy import insert, select
 from sqlalchemy.engine import Engine
 
+from archiver import platforms
 from archiver.db import writer
-from archiver.hashing import bluesky_cid, canonical_json, sha256_hex
+from archiver.hashing import canonical_json, sha256_hex
 from archiver.media import media_path
-from archiver.models import Verification, table_of
-from archiver.store import T_CAPTURE, T_MEDIA, T_POST, T_SNAPSHOT, json_text
+from archiver.store import json_text
+from archiver.tables import T_CAPTURE, T_MEDIA, T_POST, T_SNAPSHOT, T_VERIFICATION
 from archiver.timeutil import utcnow
 
-T_VERIFICATION = table_of(Verification)
 _BATCH = 2000
 
 
@@ -52,18 +52,6 @@ class VerifyReport:
     @property
     def ok(self) -> bool:
         return not self.mismatches
-
-
-def bluesky_record_of(raw: dict[str, Any]) -> dict[str, Any] | None:
-    """The record inside a stored Bluesky object: a post view's ``record``, a listRecords/getRecord
-    item's ``value``, or the record itself (CAR imports)."""
-    if isinstance(raw.get("record"), dict) and "uri" in raw:
-        return raw["record"]  # type: ignore[no-any-return]
-    if isinstance(raw.get("value"), dict) and "uri" in raw:
-        return raw["value"]  # type: ignore[no-any-return]
-    if "$type" in raw:
-        return raw
-    return None
 
 
 def _batches(engine: Engine, query: Any, key: Any) -> Iterator[list[Any]]:
@@ -118,7 +106,7 @@ def _check_snapshots(engine: Engine, report: VerifyReport) -> None:
             _check_content(report, label, content, content_sha)
             if cid:
                 report.checked["cids"] += 1
-                _check_cid(report, label, raw_bytes, cid)
+                _check_cid(report, label, platform, raw_bytes, cid)
 
 
 def _check_content(report: VerifyReport, label: str, content: str, expected: str) -> None:
@@ -136,10 +124,12 @@ def _check_content(report: VerifyReport, label: str, content: str, expected: str
                                           f"stored {expected}, content hashes to {actual}"))
 
 
-def _check_cid(report: VerifyReport, label: str, raw_bytes: bytes, cid: str) -> None:
+def _check_cid(report: VerifyReport, label: str, platform: str, raw_bytes: bytes, cid: str) -> None:
     try:
-        record = bluesky_record_of(orjson.loads(raw_bytes))
-        actual = bluesky_cid(record) if record is not None else None
+        recompute = platforms.get(platform).content_cid
+        if recompute is None:
+            raise ValueError(f"{platform} has no content hash of its own")
+        actual = recompute(orjson.loads(raw_bytes))
     except Exception as exc:  # malformed raw already reported above; name the CID failure too
         report.mismatches.append(Mismatch("snapshot", label, "platform_cid", f"cannot recompute: {exc}"))
         return

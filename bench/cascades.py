@@ -117,7 +117,7 @@ def write_sqlite(table: PostTable, follows: dict[int, set[int]], directory: Path
 
     from archiver.archive import open_archive
     from archiver.db import writer
-    from archiver.store import T_ACCOUNT, T_FOLLOW, T_POST
+    from archiver.tables import T_ACCOUNT, T_FOLLOW, T_POST
 
     archive = open_archive(directory, None, create=True)
     now = datetime.now(UTC)
@@ -171,7 +171,7 @@ def sqlite_phase(table: PostTable, follows: dict[int, set[int]], directory: Path
     from sqlalchemy import insert
 
     from archiver.db import writer
-    from archiver.store import T_POST
+    from archiver.tables import T_POST
 
     now = datetime.now(UTC)
     with writer(engine).begin() as conn:

@@ -28,7 +28,7 @@ from tests.test_ops_faults_collect import archive_state
 
 MIX = "rate_limit=0.15,server_error=0.10,malformed=0.05,reset_header_missing=0.5"
 BUDGET = 5.0
-NO_SECRETS = Secrets(None, None, None)
+NO_SECRETS = Secrets()
 
 
 def converge(seed: int, max_runs: int, workdir: Path) -> tuple[int | None, list[int]]:

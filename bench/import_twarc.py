@@ -14,7 +14,7 @@ Prints posts/s and peak RSS for both, and the speed ratio. Then the database flo
 import wrote, read back and replayed into a fresh archive of the same schema with plain sqlite3
 executemany (same pragmas, the same background checkpointer, one transaction per BATCH_POSTS rows
 per table), no Python work at all. It bounds how fast any import that keeps these rows can be here.
-Target (issue 3): >= 3x faster than twarc-csv, peak RSS < 300 MB.
+Target: >= 3x faster than twarc-csv, peak RSS < 300 MB.
 Usage: python bench/import_twarc.py [--tweets 200000] [--skip-peer]
 """
 

@@ -1,10 +1,10 @@
 """Ingest benchmark: 100k synthetic X posts through normalize, hash and store on SQLite.
 
-Prints posts/s and peak RSS for the real path (X API v2 page JSON -> x_normalize -> Store.ingest,
+Prints posts/s and peak RSS for the real path (X API v2 page JSON -> platforms.x.normalize -> Store.ingest,
 one page of 100 posts per transaction, captures compressed), and as the floor the time plain
 ``sqlite3`` ``executemany`` takes to insert the same post, snapshot and sighting rows.
 
-Targets (issue 2): >= 20k posts/s, within 3x of the floor, peak RSS <= 300 MB.
+Targets: >= 20k posts/s, within 3x of the floor, peak RSS <= 300 MB.
 Usage: python bench/ingest.py [--posts 100000] [--page 100] [--repeat 3]
 """
 
@@ -23,10 +23,10 @@ from typing import Any
 import orjson
 
 from archiver.archive import open_archive
-from archiver.bulk import sqlite_datetime
 from archiver.collectors.records import CaptureRecord, Page, normalized_content
-from archiver.collectors.x_normalize import normalize_page, page_accounts
 from archiver.hashing import canonical_json, sha256_hex
+from archiver.platforms.x.normalize import normalize_page, page_accounts
+from archiver.timeutil import sqlite_datetime
 
 T0 = datetime(2025, 3, 1, tzinfo=UTC)
 
@@ -59,20 +59,19 @@ def peak_rss_mb() -> float:
 
 
 def run_archiver(pages: list[bytes], workdir: Path) -> tuple[float, int]:
-    handle = open_archive(workdir / "archive", None, create=True)
-    store = handle.store(fetch_media=False)
-    run_id = store.start_run("collect", ["bench"])
-    posts = 0
-    started = time.perf_counter()
-    for n, body in enumerate(pages):
-        page_json = orjson.loads(body)
-        records = normalize_page(page_json)
-        capture = CaptureRecord("http", f"http://127.0.0.1/2/users/1/tweets?page={n}", 200,
-                                T0 + timedelta(hours=n), body)
-        store.ingest(Page(capture=capture, posts=records, accounts=page_accounts(page_json)), run_id)
-        posts += len(records)
-    elapsed = time.perf_counter() - started
-    handle.close()
+    with open_archive(workdir / "archive", None, create=True) as handle:
+        store = handle.store(fetch_media=False)
+        run_id = store.start_run("collect", ["bench"])
+        posts = 0
+        started = time.perf_counter()
+        for n, body in enumerate(pages):
+            page_json = orjson.loads(body)
+            records = normalize_page(page_json)
+            capture = CaptureRecord("http", f"http://127.0.0.1/2/users/1/tweets?page={n}", 200,
+                                    T0 + timedelta(hours=n), body)
+            store.ingest(Page(capture=capture, posts=records, accounts=page_accounts(page_json)), run_id)
+            posts += len(records)
+        elapsed = time.perf_counter() - started
     return elapsed, posts
 
 

@@ -12,7 +12,7 @@ The build runs in a child process so its peak RSS is measured alone. "One new ru
 incremental build: a collect run that re-sees 200 posts, edits 5 and adds 100 new reshares, followed
 by ``run_analysis``; only the build after it is timed.
 
-Targets (issue 6): full build <= 60 s, incremental build after one run <= 5 s, peak RSS <= 400 MB.
+Targets: full build <= 60 s, incremental build after one run <= 5 s, peak RSS <= 400 MB.
 Usage: python bench/report.py [--posts 100000] [--accounts 500] [--cascades 5000] [--keep DIR]
 """
 
@@ -90,50 +90,48 @@ def generate(archive_dir: Path, posts: int, accounts: int, cascades: int) -> Non
     from analysis.analyze import run_analysis
 
     per = max(1, posts // cascades)
-    handle = open_archive(archive_dir, None, create=True)
-    store = handle.store(fetch_media=False)
-    clock = time.perf_counter()
-    run = store.start_run("collect", ["bench"])
-    at = datetime(2025, 6, 1, tzinfo=UTC)
-    for start in range(0, posts, 1000):
-        store.ingest(_page([_post(n, per, accounts) for n in range(start, min(posts, start + 1000))], at), run)
-    store.finish_run(run, "complete", {}, [])
-    run = store.start_run("collect", ["bench"])
-    edited = [_post(n, per, accounts, " (edited)") for n in range(0, posts, per * 50)]
-    deleted = [StatusClaim("x", _pid(n), "deleted", "Not Found Error") for n in range(per * 25, posts, per * 100)]
-    store.ingest(_page(edited, at + timedelta(days=1), deleted), run)
-    store.finish_run(run, "complete", {}, [])
-    print(f"generated {posts} posts in {time.perf_counter() - clock:.1f} s (Store.ingest, pages of 1000)")
-    clock = time.perf_counter()
-    run_analysis(handle.engine)
-    print(f"analysed in {time.perf_counter() - clock:.1f} s")
-    handle.close()
+    with open_archive(archive_dir, None, create=True) as handle:
+        store = handle.store(fetch_media=False)
+        clock = time.perf_counter()
+        run = store.start_run("collect", ["bench"])
+        at = datetime(2025, 6, 1, tzinfo=UTC)
+        for start in range(0, posts, 1000):
+            store.ingest(_page([_post(n, per, accounts) for n in range(start, min(posts, start + 1000))], at), run)
+        store.finish_run(run, "complete", {}, [])
+        run = store.start_run("collect", ["bench"])
+        edited = [_post(n, per, accounts, " (edited)") for n in range(0, posts, per * 50)]
+        deleted = [StatusClaim("x", _pid(n), "deleted", "Not Found Error") for n in range(per * 25, posts, per * 100)]
+        store.ingest(_page(edited, at + timedelta(days=1), deleted), run)
+        store.finish_run(run, "complete", {}, [])
+        print(f"generated {posts} posts in {time.perf_counter() - clock:.1f} s (Store.ingest, pages of 1000)")
+        clock = time.perf_counter()
+        run_analysis(handle.engine)
+        print(f"analysed in {time.perf_counter() - clock:.1f} s")
 
 
 def one_more_run(archive_dir: Path, posts: int, accounts: int, cascades: int) -> None:
     from analysis.analyze import run_analysis
 
     per = max(1, posts // cascades)
-    handle = open_archive(archive_dir)
-    store = handle.store(fetch_media=False)
-    run = store.start_run("collect", ["bench"])
-    at = datetime(2025, 6, 3, tzinfo=UTC)
-    seen = [_post(n, per, accounts) for n in range(1, 400, 2)]
-    edits = [_post(n, per, accounts, " (corrected)") for n in range(per * 3, per * 8, per)]
-    new = [_post(n, per, accounts) for n in range(posts, posts + 100)]
-    store.ingest(_page(seen + edits + new, at), run)
-    store.finish_run(run, "complete", {}, [])
-    clock = time.perf_counter()
-    run_analysis(handle.engine)
-    print(f"new run: 200 re-seen, 5 edited, 100 new posts; analysed in {time.perf_counter() - clock:.1f} s")
-    handle.close()
+    with open_archive(archive_dir) as handle:
+        store = handle.store(fetch_media=False)
+        run = store.start_run("collect", ["bench"])
+        at = datetime(2025, 6, 3, tzinfo=UTC)
+        seen = [_post(n, per, accounts) for n in range(1, 400, 2)]
+        edits = [_post(n, per, accounts, " (corrected)") for n in range(per * 3, per * 8, per)]
+        new = [_post(n, per, accounts) for n in range(posts, posts + 100)]
+        store.ingest(_page(seen + edits + new, at), run)
+        store.finish_run(run, "complete", {}, [])
+        clock = time.perf_counter()
+        run_analysis(handle.engine)
+        print(f"new run: 200 re-seen, 5 edited, 100 new posts; analysed in {time.perf_counter() - clock:.1f} s")
 
 
 def build_child(archive_dir: Path, out: Path, full: bool) -> None:
     from reports.build import build_site
 
-    handle = open_archive(archive_dir)
-    result = build_site(handle.engine, handle.media_dir, out, incremental=not full)
+    with open_archive(archive_dir) as handle:
+        result = build_site(handle.engine, handle.media_dir, out, incremental=not full)
     usage = resource.getrusage(resource.RUSAGE_SELF)
     print(orjson.dumps({**result.as_dict(), "peak_rss_mb": round(peak_rss_mb(), 1),
                         "cpu_s": round(usage.ru_utime + usage.ru_stime, 1)}).decode())

@@ -25,7 +25,7 @@ from sqlalchemy import create_engine, text
 
 from archiver.archive import Archive, open_archive
 from archiver.collectors.records import CaptureRecord, Page
-from archiver.collectors.x_normalize import normalize_page, page_accounts
+from archiver.platforms.x.normalize import normalize_page, page_accounts
 
 _spec = importlib.util.spec_from_file_location("bench_ingest", Path(__file__).with_name("ingest.py"))
 assert _spec and _spec.loader
@@ -77,9 +77,8 @@ def main() -> None:
     parser.add_argument("--pg", help="PostgreSQL URL with CREATEDB rights (a scratch database is made and dropped)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        archive = open_archive(Path(tmp) / "archive", None, create=True)
-        per_post, per_seen = measure(archive, args.posts, _sqlite_size)
-        archive.close()
+        with open_archive(Path(tmp) / "archive", None, create=True) as archive:
+            per_post, per_seen = measure(archive, args.posts, _sqlite_size)
         print(f"SQLite: {per_post:,.0f} bytes per new post (capture share + post + snapshot + sighting), "
               f"{per_seen:,.0f} bytes per re-observation (capture share + sighting); {args.posts} posts")
         if args.pg:
@@ -89,9 +88,8 @@ def main() -> None:
             with admin.connect() as conn:
                 conn.execute(text(f'CREATE DATABASE "{name}"'))
             try:
-                archive = open_archive(Path(tmp) / "pg", admin_url.rsplit("/", 1)[0] + "/" + name, create=True)
-                per_post, per_seen = measure(archive, args.posts, _pg_size)
-                archive.close()
+                with open_archive(Path(tmp) / "pg", admin_url.rsplit("/", 1)[0] + "/" + name, create=True) as archive:
+                    per_post, per_seen = measure(archive, args.posts, _pg_size)
                 print(f"PostgreSQL: {per_post:,.0f} bytes per new post, {per_seen:,.0f} bytes per re-observation")
             finally:
                 with admin.connect() as conn:

@@ -7,6 +7,7 @@ so it is obtained with npm's own client, from the registry only:
 
     python bench/tone_validate.py                    # runs `npm pack sentiment@5.0.2` in a temp dir
     python bench/tone_validate.py --fixtures DIR     # DIR holds amazon.json, imdb.json, yelp.json
+    python bench/tone_validate.py --write            # also store the held-out curve (analysis/data)
 
 Split: a sentence belongs to the *tuning* half when the first byte of SHA-256(text) is < 128, else
 to the *held-out* half. The weight grid is searched on the tuning half only (maximum Pearson r of
@@ -35,6 +36,8 @@ from textblob import TextBlob  # noqa: E402
 from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer  # noqa: E402
 
 from analysis import tone  # noqa: E402
+from analysis import tone_validation as validation  # noqa: E402
+from analysis.tone_curves import CURVES_FILE, write_curve  # noqa: E402
 
 SETS = ("amazon", "imdb", "yelp")
 PACKAGE = "sentiment@5.0.2"
@@ -88,10 +91,12 @@ def sign_agreement(scores: list[float], labels: list[int]) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--fixtures", type=Path, help="directory with amazon.json, imdb.json, yelp.json")
+    parser.add_argument("--write", action="store_true", help="store the held-out curve for the report")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         directory = args.fixtures or fetch_fixtures(Path(tmp))
         rows = load(directory)
+    rows_in = rows
 
     vader = SentimentIntensityAnalyzer()
     scored = []
@@ -140,6 +145,23 @@ def main() -> None:
         clabels = [r["label"] for r in covered]
         print(f"{name:7s} {'combined, scored only':20s} {len(values):5d}  {pearson(values, clabels):8.3f}  "
               f"{sign_agreement(values, clabels):10.3f}   (abstained: {len(part) - len(covered)})")
+
+    # Coverage-accuracy curve of the English path on the held-out half: the X% with the largest |score|
+    # (abstentions last, counted wrong), the same measure as the Spanish reader's.
+    rows = [validation.Row(text, r["label"], r["score"]) for (_s, text, _l), r in zip(rows_in, scored, strict=True)
+            if not r["tuning"]]
+    curve = validation.curve(rows)
+    print("\nheld-out coverage-accuracy curve (X% with the largest |score|; abstentions last):")
+    print("  coverage  " + " ".join(f"{c:5d}%" for c, _ in curve))
+    print("  accuracy  " + " ".join(f"{a:6.3f}" for _, a in curve))
+    covered = [r for r in rows if r.value is not None]
+    if args.write:
+        write_curve("en", {"method": tone.ANALYZER.split(";")[0], "threshold": None, "seed": None,
+                           "held_out": len(rows), "operating_point": {
+                               "coverage": round(len(covered) / len(rows), 4),
+                               "accuracy": round(sum(map(validation.right, covered)) / len(covered), 4)},
+                           "curve": [[c, round(a, 4)] for c, a in curve]})
+        print(f"wrote the held-out curve to {CURVES_FILE.name}")
 
     print("\nillustrative official register (not a benchmark):")
     for text in DIPLOMATIC:

@@ -1,6 +1,6 @@
 """``build_site``: the archive rendered as a static site, written incrementally and deterministically.
 
-Every page is a pure function of the archive (DESIGN.md principle 6). Two levels decide what is
+Every page is a pure function of the archive. Two levels decide what is
 rebuilt (``reports.manifest``): a subject (post, account, cascade) whose *stamp* is unchanged keeps
 its files without its page being built (``reports.stamps``); otherwise its context is built from
 queries, hashed together with the site key (templates + code), and the page is rendered and written
@@ -27,14 +27,15 @@ import orjson
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
 
+from archiver.chunks import chunked
 from archiver.media import media_path
-from archiver.store import T_SNAPSHOT
+from archiver.tables import T_SNAPSHOT
 from reports import paths
 from reports.context_accounts import account_list, account_pages
 from reports.context_cascades import amplification_rows, cascade_list, cascade_pages
 from reports.context_index import index_context, method_context, tone_summary
 from reports.context_posts import post_pages
-from reports.facts import SiteFacts, chunks, site_facts
+from reports.facts import SiteFacts, site_facts
 from reports.manifest import Manifest
 from reports.render import TEMPLATE_DIR, environment, site_key
 from reports.stamps import account_stamps, accounts_digest, cascade_stamps, digest, post_stamps
@@ -202,7 +203,7 @@ def _raw_files(conn: Any, manifest: Manifest) -> None:
     """``raw/<snapshot id>.json``: exactly ``snapshot.raw`` as UTF-8, so ``sha256sum`` gives
     ``raw_sha256``. Snapshots are append-only, so a file is read from the database only when new."""
     ids = list(conn.execute(select(T_SNAPSHOT.c.id).order_by(T_SNAPSHOT.c.id)).scalars())
-    for part in chunks(manifest.raw_due(ids)):
+    for part in chunked(manifest.raw_due(ids)):
         for snapshot_id, raw in conn.execute(select(T_SNAPSHOT.c.id, T_SNAPSHOT.c.raw)
                                              .where(T_SNAPSHOT.c.id.in_(part))):
             manifest.write_raw(paths.raw_file(snapshot_id), raw.encode("utf-8"))

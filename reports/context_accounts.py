@@ -14,10 +14,12 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.engine import Connection
 
-from archiver.store import T_ACCOUNT, T_HANDLE, T_POST, T_SNAPSHOT
+from archiver.chunks import chunked
+from archiver.tables import T_ACCOUNT, T_HANDLE, T_POST, T_SNAPSHOT
+from archiver.timeutil import readable_utc, utc_week
 from reports import paths
 from reports.charts import bar_chart, score_chart
-from reports.facts import grouped, iso_week, when
+from reports.facts import grouped
 
 ACCOUNT_BATCH = 50
 LIST_SIZE = 500
@@ -43,19 +45,18 @@ def account_pages(conn: Connection, tones: dict[int, Any] | None, amplification:
     everyone = conn.execute(select(T_ACCOUNT).order_by(T_ACCOUNT.c.id)).mappings().all()
     by_id = {a["id"]: a for a in everyone}
     accounts = [a for a in everyone if only is None or a["id"] in only]
-    for start in range(0, len(accounts), ACCOUNT_BATCH):
-        batch = accounts[start : start + ACCOUNT_BATCH]
+    for batch in chunked(accounts, ACCOUNT_BATCH):
         ids = [a["id"] for a in batch]
         handles = grouped(conn.execute(
             select(T_HANDLE.c.account_id, T_HANDLE.c.handle, T_HANDLE.c.first_seen_at)
-            .where(T_HANDLE.c.account_id.in_(ids)).order_by(T_HANDLE.c.first_seen_at, T_HANDLE.c.handle)))
+            .where(T_HANDLE.c.account_id.in_(ids)).order_by(T_HANDLE.c.first_seen_at, T_HANDLE.c.handle)), "account_id")
         posts = grouped(conn.execute(
             select(T_POST.c.account_id, T_POST.c.id, T_POST.c.platform, T_POST.c.platform_id, T_POST.c.kind,
                    T_POST.c.created_at, T_POST.c.status, T_POST.c.version_count,
-                   func.substr(T_SNAPSHOT.c.text, 1, EXCERPT + 1))
+                   func.substr(T_SNAPSHOT.c.text, 1, EXCERPT + 1).label("excerpt"))
             .outerjoin(T_SNAPSHOT, T_SNAPSHOT.c.id == T_POST.c.current_snapshot_id)
             .where(T_POST.c.account_id.in_(ids))
-            .order_by(T_POST.c.account_id, T_POST.c.created_at.desc(), T_POST.c.id.desc())))
+            .order_by(T_POST.c.account_id, T_POST.c.created_at.desc(), T_POST.c.id.desc())), "account_id")
         for account in batch:
             yield from _pages_for(account, handles.get(account["id"], []), posts.get(account["id"], []),
                                   tones, amplification, by_id)
@@ -71,7 +72,7 @@ def _pages_for(account: Any, handles: list[Any], posts: list[Any], tones: dict[i
     head = {
         "handle": account["handle"], "display_name": account["display_name"], "platform": account["platform"],
         "platform_id": account["platform_id"], "tracked": bool(account["tracked"]),
-        "first_seen_at": when(account["first_seen_at"]),
+        "first_seen_at": readable_utc(account["first_seen_at"]),
         "post_count": len(posts),
     }
     for number, page in enumerate(names, start=1):
@@ -81,9 +82,10 @@ def _pages_for(account: Any, handles: list[Any], posts: list[Any], tones: dict[i
             "account": head, "page_number": number,
             "pager": [{"number": n, "href": paths.relative(page, name), "current": n == number}
                       for n, name in enumerate(names, start=1)] if len(names) > 1 else [],
-            "posts": [{"href": paths.relative(page, paths.post_page(p[2], p[3])), "platform_id": p[3],
-                       "kind": p[4], "created_at": when(p[5]), "status": p[6], "versions": p[7],
-                       "excerpt": _excerpt(p[8])} for p in listed],
+            "posts": [{"href": paths.relative(page, paths.post_page(p.platform, p.platform_id)),
+                       "platform_id": p.platform_id, "kind": p.kind, "created_at": readable_utc(p.created_at),
+                       "status": p.status, "versions": p.version_count, "excerpt": _excerpt(p.excerpt)}
+                      for p in listed],
         }
         if number == 1:
             context.update(_overview(account, handles, posts, tones, amplification, by_id, page, label))
@@ -106,7 +108,7 @@ def _weeks(first: datetime, last: datetime) -> list[str]:
     monday = (first - timedelta(days=first.weekday())).replace(hour=0, minute=0, second=0, microsecond=0)
     out = []
     while monday <= last:
-        out.append(iso_week(monday))
+        out.append(utc_week(monday))
         monday += timedelta(days=7)
     return out
 
@@ -114,15 +116,15 @@ def _weeks(first: datetime, last: datetime) -> list[str]:
 def _overview(account: Any, handles: list[Any], posts: list[Any], tones: dict[int, Any] | None,
               amplification: list[dict[str, Any]] | None, by_id: dict[int, Any], page: str,
               label: str) -> dict[str, Any]:
-    weeks = _weeks(posts[-1][5], posts[0][5]) if posts else []
+    weeks = _weeks(posts[-1].created_at, posts[0].created_at) if posts else []
     per_week = {w: 0 for w in weeks}
     scores: dict[str, list[float]] = {w: [] for w in weeks}
     scored = 0
     reasons: dict[str, int] = {}
     for p in posts:
-        week = iso_week(p[5])
+        week = utc_week(p.created_at)
         per_week[week] += 1
-        tone = tones.get(p[1]) if tones is not None else None
+        tone = tones.get(p.id) if tones is not None else None
         if tone is None:
             continue
         if tone.score is not None:
@@ -134,7 +136,7 @@ def _overview(account: Any, handles: list[Any], posts: list[Any], tones: dict[in
     slug = "acct"
     tone_points = [(w, (sum(s) / len(s)) if s else None, len(s)) for w, s in scores.items()]
     out: dict[str, Any] = {
-        "handles": [{"handle": h[1], "first_seen_at": when(h[2])} for h in handles],
+        "handles": [{"handle": h.handle, "first_seen_at": readable_utc(h.first_seen_at)} for h in handles],
         "posts_chart": bar_chart(f"{slug}-posts", f"Posts per week by {label}", list(per_week.items()), "posts"),
         "posts_table": [{"week": w, "count": c} for w, c in per_week.items()],
         "tone_analysed": tones is not None,

@@ -14,9 +14,10 @@ import orjson
 from sqlalchemy import select
 from sqlalchemy.engine import Connection
 
-from archiver.store import T_ACCOUNT, T_POST, T_SNAPSHOT
+from archiver.chunks import chunked
+from archiver.tables import T_ACCOUNT, T_POST, T_SNAPSHOT
+from archiver.timeutil import readable_utc
 from reports import paths
-from reports.facts import when
 from reports.tree_svg import TreeNode, legend_svg, tree_svg
 
 CASCADE_BATCH = 200
@@ -41,12 +42,12 @@ def duration(seconds: float | None) -> str | None:
 
 
 def amplification_rows(conn: Connection) -> list[dict[str, Any]]:
-    from analysis.cascade_models import T_AMPLIFICATION as A
+    from archiver.tables import T_AMPLIFICATION as A
 
     rows = conn.execute(select(A).order_by(A.c.source_account_id, A.c.target_account_id, A.c.kind)).mappings()
     return [{"source_account_id": r["source_account_id"], "target_account_id": r["target_account_id"],
              "kind": r["kind"], "count": r["count"], "median_latency": duration(r["median_latency_s"]),
-             "first_at": when(r["first_at"]), "last_at": when(r["last_at"])} for r in rows]
+             "first_at": readable_utc(r["first_at"]), "last_at": readable_utc(r["last_at"])} for r in rows]
 
 
 def _metrics(c: Any) -> list[dict[str, Any]]:
@@ -75,7 +76,7 @@ def _metrics(c: Any) -> list[dict[str, Any]]:
 
 
 def cascade_list(conn: Connection, limit: int | None = None, page: str = "cascades/index.html") -> list[dict]:
-    from analysis.cascade_models import T_CASCADE as C
+    from archiver.tables import T_CASCADE as C
 
     query = (select(C.c.root_post_id, C.c.platform, T_POST.c.platform_id, T_ACCOUNT.c.handle, C.c.size_posts,
                     C.c.size_is_lower_bound, C.c.depth, C.c.depth_is_lower_bound, C.c.root_created_at,
@@ -84,31 +85,32 @@ def cascade_list(conn: Connection, limit: int | None = None, page: str = "cascad
              .order_by(C.c.size_posts.desc(), C.c.root_post_id))
     if limit:
         query = query.limit(limit)
-    return [{"href": paths.relative(page, paths.cascade_page(r[1], r[2])), "platform": r[1], "root_id": r[2],
-             "handle": r[3], "size": r[4], "size_lb": bool(r[5]), "depth": r[6], "depth_lb": bool(r[7]),
-             "created_at": when(r[8]), "virality": f"{r[9]:.3f}"} for r in conn.execute(query)]
+    return [{"href": paths.relative(page, paths.cascade_page(r.platform, r.platform_id)), "platform": r.platform,
+             "root_id": r.platform_id, "handle": r.handle, "size": r.size_posts, "size_lb": bool(r.size_is_lower_bound),
+             "depth": r.depth, "depth_lb": bool(r.depth_is_lower_bound), "created_at": readable_utc(r.root_created_at),
+             "virality": f"{r.structural_virality:.3f}"} for r in conn.execute(query)]
 
 
 def cascade_pages(conn: Connection, only: set[int] | None = None) -> Iterator[tuple[int, dict[str, Any]]]:
     """(root post id, context) for every cascade (or the ``only`` ones)."""
-    from analysis.cascade_models import T_CASCADE as C
-    from analysis.cascade_models import T_EDGE as E
+    from archiver.tables import T_CASCADE as C
+    from archiver.tables import T_EDGE as E
 
     roots = [r for r in conn.execute(select(C).order_by(C.c.root_post_id)).mappings().all()
              if only is None or r["root_post_id"] in only]
-    for start in range(0, len(roots), CASCADE_BATCH):
-        batch = roots[start : start + CASCADE_BATCH]
+    for batch in chunked(roots, CASCADE_BATCH):
         ids = [r["root_post_id"] for r in batch]
         edges: dict[int, list[Any]] = {}
         query = (select(E.c.root_post_id, E.c.child_post_id, E.c.parent_post_id, E.c.kind, E.c.provenance,
-                        E.c.created_at, T_POST.c.platform_id, T_ACCOUNT.c.handle, T_ACCOUNT.c.platform_id)
+                        E.c.created_at, T_POST.c.platform_id.label("post_platform_id"), T_ACCOUNT.c.handle,
+                        T_ACCOUNT.c.platform_id.label("account_platform_id"))
                  .join(T_POST, T_POST.c.id == E.c.child_post_id).join(T_ACCOUNT, T_ACCOUNT.c.id == T_POST.c.account_id)
                  .where(E.c.root_post_id.in_(ids)).order_by(E.c.root_post_id, E.c.created_at, E.c.child_post_id))
         for row in conn.execute(query):
-            edges.setdefault(row[0], []).append(row)
-        root_posts = {r[0]: r for r in conn.execute(
-            select(T_POST.c.id, T_POST.c.platform_id, T_POST.c.created_at, T_POST.c.kind, T_ACCOUNT.c.handle,
-                   T_ACCOUNT.c.platform_id, T_SNAPSHOT.c.text)
+            edges.setdefault(row.root_post_id, []).append(row)
+        root_posts = {r.id: r for r in conn.execute(
+            select(T_POST.c.id, T_POST.c.platform_id.label("post_platform_id"), T_POST.c.created_at, T_POST.c.kind,
+                   T_ACCOUNT.c.handle, T_ACCOUNT.c.platform_id.label("account_platform_id"), T_SNAPSHOT.c.text)
             .join(T_ACCOUNT, T_ACCOUNT.c.id == T_POST.c.account_id)
             .outerjoin(T_SNAPSHOT, T_SNAPSHOT.c.id == T_POST.c.current_snapshot_id)
             .where(T_POST.c.id.in_(ids)))}
@@ -117,32 +119,38 @@ def cascade_pages(conn: Connection, only: set[int] | None = None) -> Iterator[tu
                                                  edges.get(cascade["root_post_id"], []))[1]
 
 
+def _who(row: Any) -> str:
+    """An account as the page names it: its handle, or its platform id when no handle is known."""
+    return str(row.handle or row.account_platform_id)
+
+
 def _page(c: Any, root: Any, edges: list[Any]) -> tuple[str, dict[str, Any]]:
     platform = c["platform"]
-    page = paths.cascade_page(platform, root[1])
-    index = {root[0]: 0}
-    nodes = [TreeNode(-1, root[4] or root[5], f"{root[4] or root[5]}: original post, {when(root[2])}", None,
-                      paths.relative(page, paths.post_page(platform, root[1])))]
+    page = paths.cascade_page(platform, root.post_platform_id)
+    index = {root.id: 0}
+    nodes = [TreeNode(-1, _who(root), f"{_who(root)}: original post, {readable_utc(root.created_at)}", None,
+                      paths.relative(page, paths.post_page(platform, root.post_platform_id)))]
     # Edges come in creation order, so a parent (always earlier) is placed before its children; an
     # edge whose parent is not yet placed (bad data) is left out of the drawing but stays in the table.
     for e in edges:
         if len(nodes) >= MAX_DRAWN:
             break
-        parent = index.get(e[2])
+        parent = index.get(e.parent_post_id)
         if parent is None:
             continue
-        index[e[1]] = len(nodes)
-        who = e[7] or e[8]
-        nodes.append(TreeNode(parent, who, f"{who}: {e[3]} ({e[4]}), {when(e[5])}", e[4],
-                              paths.relative(page, paths.post_page(platform, e[6]))))
-    handle_of = {root[0]: root[4] or root[5], **{e[1]: e[7] or e[8] for e in edges}}
-    pid_of = {root[0]: root[1], **{e[1]: e[6] for e in edges}}
-    label = root[4] or root[5]
+        index[e.child_post_id] = len(nodes)
+        who = _who(e)
+        nodes.append(TreeNode(parent, who, f"{who}: {e.kind} ({e.provenance}), {readable_utc(e.created_at)}",
+                              e.provenance, paths.relative(page, paths.post_page(platform, e.post_platform_id))))
+    handle_of = {root.id: _who(root), **{e.child_post_id: _who(e) for e in edges}}
+    pid_of = {root.id: root.post_platform_id, **{e.child_post_id: e.post_platform_id for e in edges}}
+    label = _who(root)
     context = {
         "page_path": page,
-        "title": f"Cascade of {label}'s post {root[1]}",
-        "root": {"platform": platform, "platform_id": root[1], "handle": label, "created_at": when(root[2]),
-                 "text": root[6] or "", "href": paths.relative(page, paths.post_page(platform, root[1]))},
+        "title": f"Cascade of {label}'s post {root.post_platform_id}",
+        "root": {"platform": platform, "platform_id": root.post_platform_id, "handle": label,
+                 "created_at": readable_utc(root.created_at), "text": root.text or "",
+                 "href": paths.relative(page, paths.post_page(platform, root.post_platform_id))},
         "metrics": _metrics(c),
         "by_platform": sorted(orjson.loads(c["by_platform"] or "{}").items()),
         "time_to_depth": [duration(t) for t in orjson.loads(c["time_to_depth"] or "[]")],
@@ -151,11 +159,11 @@ def _page(c: Any, root: Any, edges: list[Any]) -> tuple[str, dict[str, Any]]:
                          nodes),
         "legend": legend_svg(),
         "drawn": len(nodes), "size": c["size_posts"],
-        "edges": [{"when": when(e[5]), "who": e[7] or e[8], "kind": e[3], "provenance": e[4],
-                   "href": paths.relative(page, paths.post_page(platform, e[6])),
-                   "parent": handle_of.get(e[2], "?"),
-                   "parent_href": paths.relative(page, paths.post_page(platform, pid_of[e[2]]))
-                   if e[2] in pid_of else None}
+        "edges": [{"when": readable_utc(e.created_at), "who": _who(e), "kind": e.kind, "provenance": e.provenance,
+                   "href": paths.relative(page, paths.post_page(platform, e.post_platform_id)),
+                   "parent": handle_of.get(e.parent_post_id, "?"),
+                   "parent_href": paths.relative(page, paths.post_page(platform, pid_of[e.parent_post_id]))
+                   if e.parent_post_id in pid_of else None}
                   for e in edges[:MAX_LISTED]],
         "edges_total": len(edges),
     }

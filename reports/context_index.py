@@ -14,8 +14,7 @@ import orjson
 from sqlalchemy import func, select
 from sqlalchemy.engine import Connection
 
-from archiver.models import Verification, table_of
-from archiver.store import (
+from archiver.tables import (
     T_ACCOUNT,
     T_CAPTURE,
     T_COVERAGE,
@@ -24,13 +23,14 @@ from archiver.store import (
     T_RUN,
     T_SNAPSHOT,
     T_STATUS_EVENT,
+    T_TONE,
+    T_VERIFICATION,
 )
+from archiver.timeutil import readable_utc
 from reports import paths
 from reports.charts import bar_chart
 from reports.context_cascades import cascade_list
-from reports.facts import when
 
-T_VERIFY = table_of(Verification)
 RECENT = 50
 TOP_CASCADES = 10
 
@@ -90,7 +90,7 @@ def index_context(conn: Connection, tone_summary: dict[str, Any] | None, has_cas
         select(T_COVERAGE.c.source, T_COVERAGE.c.reason).where(T_COVERAGE.c.run_id == last_run,
                                                                T_COVERAGE.c.complete.is_(False))
         .order_by(T_COVERAGE.c.source)).all() if last_run is not None else []
-    check = conn.execute(select(T_VERIFY).order_by(T_VERIFY.c.id.desc()).limit(1)).mappings().first()
+    check = conn.execute(select(T_VERIFICATION).order_by(T_VERIFICATION.c.id.desc()).limit(1)).mappings().first()
     return {
         "page_path": page,
         "title": "Archive overview",
@@ -103,18 +103,20 @@ def index_context(conn: Connection, tone_summary: dict[str, Any] | None, has_cas
         },
         "timeline": bar_chart("captures", f"Captures per {unit}", timeline, "captures"),
         "timeline_table": timeline, "timeline_unit": unit,
-        "edits": [{"when": when(e[0]), "version": e[1], "handle": e[4], "id": e[3],
-                   "href": paths.relative(page, paths.post_page(e[2], e[3]))} for e in edits],
-        "events": [{"when": when(e[0]), "status": e[1], "previous": e[2], "reason": e[3], "handle": e[6],
-                    "id": e[5], "href": paths.relative(page, paths.post_page(e[4], e[5]))} for e in events],
+        "edits": [{"when": readable_utc(e.captured_at), "version": e.version, "handle": e.handle, "id": e.platform_id,
+                   "href": paths.relative(page, paths.post_page(e.platform, e.platform_id))} for e in edits],
+        "events": [{"when": readable_utc(e.observed_at), "status": e.status, "previous": e.previous_status,
+                    "reason": e.reason, "handle": e.handle, "id": e.platform_id,
+                    "href": paths.relative(page, paths.post_page(e.platform, e.platform_id))} for e in events],
         "cascades": cascade_list(conn, TOP_CASCADES, page) if has_cascades else None,
         "tone": tone_summary,
         "verification": None if check is None else {
-            "started_at": when(check["started_at"]), "ended_at": when(check["ended_at"]), "ok": bool(check["ok"]),
+            "started_at": readable_utc(check["started_at"]), "ended_at": readable_utc(check["ended_at"]),
+            "ok": bool(check["ok"]),
             "checked": sorted(orjson.loads(check["checked"] or "{}").items()), "mismatches": check["mismatches"],
             "details": [str(d) for d in orjson.loads(check["details"] or "[]")[:20]]},
-        "runs": [{"id": r["id"], "kind": r["kind"], "started_at": when(r["started_at"]),
-                  "ended_at": when(r["ended_at"]), "status": r["status"],
+        "runs": [{"id": r["id"], "kind": r["kind"], "started_at": readable_utc(r["started_at"]),
+                  "ended_at": readable_utc(r["ended_at"]), "status": r["status"],
                   "counts": ", ".join(f"{k} {v}" for k, v in sorted(orjson.loads(r["counts"] or "{}").items())
                                       if isinstance(v, int))} for r in runs],
         "incomplete": [{"source": s, "reason": reason} for s, reason in incomplete],
@@ -158,19 +160,20 @@ def tone_summary(tones: dict[int, Any]) -> dict[str, Any]:
 def method_context(conn: Connection, has_cascades: bool, has_tone: bool) -> dict[str, Any]:
     versions: list[dict[str, Any]] = []
     if has_cascades:
-        from analysis.cascade_models import T_ANALYSIS_RUN as R
+        from archiver.tables import T_ANALYSIS_RUN as R
 
         latest = conn.execute(select(R.c.analyzer, R.c.version, func.max(R.c.id))
                               .group_by(R.c.analyzer, R.c.version).order_by(R.c.analyzer, R.c.version)).all()
         versions += [{"analyzer": a, "version": v} for a, v, _ in latest]
     if has_tone:
-        from analysis.tone_models import Tone
-
-        t = table_of(Tone)
+        t = T_TONE
         # Grouped by the indexed version column alone: no sort of every tone row.
         versions += [{"analyzer": f"tone ({a})", "version": v, "count": n} for v, a, n in conn.execute(
             select(t.c.analyzer_version, func.min(t.c.analyzer), func.count()).group_by(t.c.analyzer_version)
             .order_by(t.c.analyzer_version))]
     example = conn.execute(select(T_SNAPSHOT.c.id, T_SNAPSHOT.c.raw_sha256).order_by(T_SNAPSHOT.c.id).limit(1)).first()
+    from reports.tone_curve import tone_validation_context
+
     return {"page_path": "method.html", "title": "Method: how to check this archive", "versions": versions,
-            "example": {"raw": paths.raw_file(example[0]), "sha": example[1]} if example else None}
+            "tone_validation": tone_validation_context() if has_tone else None,
+            "example": {"raw": paths.raw_file(example.id), "sha": example.raw_sha256} if example else None}

@@ -13,7 +13,9 @@ from typing import Any
 from sqlalchemy import func, select, tuple_
 from sqlalchemy.engine import Connection
 
-from archiver.store import (
+from analysis.tone_es import THRESHOLD
+from archiver.chunks import chunked
+from archiver.tables import (
     T_ACCOUNT,
     T_CAPTURE,
     T_MEDIA,
@@ -23,9 +25,10 @@ from archiver.store import (
     T_SNAPSHOT_MEDIA,
     T_STATUS_EVENT,
 )
+from archiver.timeutil import readable_utc
 from reports import paths
 from reports.diffs import changed_fields, word_diff
-from reports.facts import chunks, grouped, when
+from reports.facts import grouped
 
 POST_CHUNK = 2000
 REFS = (("reposted_id", "Reposts"), ("quoted_id", "Quotes"), ("replied_to_id", "Replies to"),
@@ -43,7 +46,7 @@ def post_pages(conn: Connection, tones: dict[int, Any] | None, has_cascades: boo
                     T_ACCOUNT.c.display_name)
              .join(T_ACCOUNT, T_ACCOUNT.c.id == T_POST.c.account_id).order_by(T_POST.c.id))
     if ids is not None:
-        for part in chunks(sorted(ids), POST_CHUNK):
+        for part in chunked(sorted(ids), POST_CHUNK):
             rows = conn.execute(query.where(T_POST.c.id.in_(part))).mappings().all()
             yield from _chunk_pages(conn, rows, tones, has_cascades, media_seen, has_media)
         return
@@ -65,7 +68,7 @@ def _chunk_pages(conn: Connection, rows: Sequence[Any], tones: dict[int, Any] | 
     events = grouped(_query_in(conn, select(T_STATUS_EVENT.c.post_id, T_STATUS_EVENT.c.id, T_STATUS_EVENT.c.status,
                                             T_STATUS_EVENT.c.previous_status, T_STATUS_EVENT.c.observed_at,
                                             T_STATUS_EVENT.c.reason),
-                               T_STATUS_EVENT.c.post_id, ids))
+                               T_STATUS_EVENT.c.post_id, ids), "post_id")
     sightings = _sightings(conn, ids)
     existing = _existing_refs(conn, rows)
     cascades = _cascade_links(conn, ids) if has_cascades else {}
@@ -85,9 +88,10 @@ def _chunk_pages(conn: Connection, rows: Sequence[Any], tones: dict[int, Any] | 
             "title": f"Post {row['platform_id']} by {row['handle'] or row['account_pid']}",
             "post": {
                 "platform": row["platform"], "platform_id": row["platform_id"], "url": row["url"],
-                "kind": row["kind"], "created_at": when(row["created_at"]), "status": row["status"],
-                "status_changed_at": when(row["status_changed_at"]), "first_seen_at": when(row["first_seen_at"]),
-                "last_seen_at": when(row["last_seen_at"]), "version_count": row["version_count"],
+                "kind": row["kind"], "created_at": readable_utc(row["created_at"]), "status": row["status"],
+                "status_changed_at": readable_utc(row["status_changed_at"]),
+                "first_seen_at": readable_utc(row["first_seen_at"]),
+                "last_seen_at": readable_utc(row["last_seen_at"]), "version_count": row["version_count"],
             },
             "account": {"handle": row["handle"], "display_name": row["display_name"],
                         "platform_id": row["account_pid"],
@@ -95,8 +99,9 @@ def _chunk_pages(conn: Connection, rows: Sequence[Any], tones: dict[int, Any] | 
             "refs": refs,
             "versions": versions,
             "current": versions[-1] if versions else None,
-            "events": [{"status": e[2], "previous_status": e[3], "observed_at": when(e[4]), "reason": e[5]}
-                       for e in sorted(events.get(row["id"], []), key=lambda e: e[1])],
+            "events": [{"status": e.status, "previous_status": e.previous_status,
+                        "observed_at": readable_utc(e.observed_at), "reason": e.reason}
+                       for e in sorted(events.get(row["id"], []), key=lambda e: e.id)],
             "sighting": sightings.get(row["id"]),
             "cascade": _cascade_context(cascades.get(row["id"]), page),
             "tone": _tone_context(tones.get(row["id"]) if tones is not None else None, page, row),
@@ -108,7 +113,7 @@ def _chunk_pages(conn: Connection, rows: Sequence[Any], tones: dict[int, Any] | 
 
 def _query_in(conn: Connection, query: Any, column: Any, ids: list[Any]) -> list[Any]:
     out: list[Any] = []
-    for part in chunks(ids):
+    for part in chunked(ids):
         out.extend(conn.execute(query.where(column.in_(part))).all())
     return out
 
@@ -132,9 +137,9 @@ def _media(conn: Connection, snapshot_ids: list[int]) -> dict[int, list[Any]]:
     query = (select(T_SNAPSHOT_MEDIA.c.snapshot_id, T_SNAPSHOT_MEDIA.c.position, T_SNAPSHOT_MEDIA.c.media_ref,
                     T_SNAPSHOT_MEDIA.c.media_sha256, T_SNAPSHOT_MEDIA.c.alt, T_MEDIA.c.mime, T_MEDIA.c.size)
              .outerjoin(T_MEDIA, T_MEDIA.c.sha256 == T_SNAPSHOT_MEDIA.c.media_sha256))
-    out = grouped(_query_in(conn, query, T_SNAPSHOT_MEDIA.c.snapshot_id, snapshot_ids))
+    out = grouped(_query_in(conn, query, T_SNAPSHOT_MEDIA.c.snapshot_id, snapshot_ids), "snapshot_id")
     for group in out.values():
-        group.sort(key=lambda m: m[1])
+        group.sort(key=lambda m: m.position)
     return out
 
 
@@ -152,12 +157,12 @@ def _versions(snaps: list[dict[str, Any]], media: dict[int, list[Any]], page: st
                           "alt": alt, "present": present,
                           "href": paths.relative(page, paths.media_file(sha, mime)) if present else None})
         version = {
-            "version": snap["version"], "snapshot_id": snap["id"], "captured_at": when(snap["captured_at"]),
+            "version": snap["version"], "snapshot_id": snap["id"], "captured_at": readable_utc(snap["captured_at"]),
             "raw_sha256": snap["raw_sha256"], "content_sha256": snap["content_sha256"],
             "content_id": snap["content_id"], "text": snap["text"], "lang": snap["lang"],
             "platform_cid": snap["platform_cid"], "cid_verified": snap["cid_verified"],
             "raw_href": paths.relative(page, paths.raw_file(snap["id"])),
-            "capture": {"id": snap["capture_id"], "kind": snap["ck"], "fetched_at": when(snap["fetched_at"]),
+            "capture": {"id": snap["capture_id"], "kind": snap["ck"], "fetched_at": readable_utc(snap["fetched_at"]),
                         "body_sha256": snap["body_sha256"], "body_size": snap["body_size"]},
             "media": items,
             "diff": None,
@@ -173,7 +178,7 @@ def _versions(snaps: list[dict[str, Any]], media: dict[int, list[Any]], page: st
 
 def _sightings(conn: Connection, ids: list[int]) -> dict[int, dict[str, Any]]:
     out: dict[int, dict[str, Any]] = {}
-    for part in chunks(ids):
+    for part in chunked(ids):
         latest = (select(T_SIGHTING.c.post_id, func.max(T_SIGHTING.c.id).label("last"),
                          func.count().label("n"))
                   .where(T_SIGHTING.c.post_id.in_(part)).group_by(T_SIGHTING.c.post_id).subquery())
@@ -181,7 +186,7 @@ def _sightings(conn: Connection, ids: list[int]) -> dict[int, dict[str, Any]]:
                         T_SIGHTING.c.repost_count, T_SIGHTING.c.reply_count, T_SIGHTING.c.quote_count)
                  .join(T_SIGHTING, T_SIGHTING.c.id == latest.c.last))
         for row in conn.execute(query):
-            out[row.post_id] = {"count": row.n, "seen_at": when(row.seen_at), "likes": row.like_count,
+            out[row.post_id] = {"count": row.n, "seen_at": readable_utc(row.seen_at), "likes": row.like_count,
                                 "reposts": row.repost_count, "replies": row.reply_count,
                                 "quotes": row.quote_count}
     return out
@@ -190,7 +195,7 @@ def _sightings(conn: Connection, ids: list[int]) -> dict[int, dict[str, Any]]:
 def _existing_refs(conn: Connection, rows: Sequence[Any]) -> set[tuple[str, str]]:
     wanted = sorted({(r["platform"], r[c]) for r in rows for c, _ in REFS if r[c] is not None})
     found: set[tuple[str, str]] = set()
-    for part in chunks(wanted, 200):
+    for part in chunked(wanted, 200):
         query = select(T_POST.c.platform, T_POST.c.platform_id).where(
             tuple_(T_POST.c.platform, T_POST.c.platform_id).in_(part))
         found.update((p, i) for p, i in conn.execute(query))
@@ -199,7 +204,7 @@ def _existing_refs(conn: Connection, rows: Sequence[Any]) -> set[tuple[str, str]
 
 def _cascade_links(conn: Connection, ids: list[int]) -> dict[int, dict[str, Any]]:
     """For each post: the cascade it roots, or its edge (parent, provenance) and its cascade's root."""
-    from analysis.cascade_models import T_CASCADE, T_EDGE
+    from archiver.tables import T_CASCADE, T_EDGE
 
     out: dict[int, dict[str, Any]] = {}
     root = T_POST.alias("root")
@@ -210,12 +215,14 @@ def _cascade_links(conn: Connection, ids: list[int]) -> dict[int, dict[str, Any]
              .join(root, root.c.id == T_EDGE.c.root_post_id)
              .join(T_CASCADE, T_CASCADE.c.root_post_id == T_EDGE.c.root_post_id))
     for row in _query_in(conn, query, T_EDGE.c.child_post_id, ids):
-        out[row[0]] = {"is_root": False, "provenance": row[1], "kind": row[2], "platform": row[3],
-                       "parent_id": row[4], "root_id": row[5], "size": row[6]}
+        out[row.child_post_id] = {"is_root": False, "provenance": row.provenance, "kind": row.kind,
+                                  "platform": row.platform, "parent_id": row.platform_id, "root_id": row.root_pid,
+                                  "size": row.size_posts}
     query = select(T_CASCADE.c.root_post_id, T_CASCADE.c.platform, T_POST.c.platform_id, T_CASCADE.c.size_posts,
                    T_CASCADE.c.depth).join(T_POST, T_POST.c.id == T_CASCADE.c.root_post_id)
     for row in _query_in(conn, query, T_CASCADE.c.root_post_id, ids):
-        out[row[0]] = {"is_root": True, "platform": row[1], "root_id": row[2], "size": row[3], "depth": row[4]}
+        out[row.root_post_id] = {"is_root": True, "platform": row.platform, "root_id": row.platform_id,
+                                 "size": row.size_posts, "depth": row.depth}
     return out
 
 
@@ -236,10 +243,13 @@ def _tone_context(tone: Any, page: str, row: Any) -> dict[str, Any] | None:
     out = {name: getattr(tone, name) for name in (
         "score", "label", "method", "abstain_reason", "lang", "lang_method", "textblob_polarity",
         "vader_compound", "emoji_tone", "signal_words", "possible_irony", "analyzer_version", "scored_as",
-        "content_sha256")}
-    for name in ("score", "textblob_polarity", "vader_compound", "emoji_tone"):
+        "content_sha256", "confidence", "model_polarity")}
+    for name in ("score", "textblob_polarity", "vader_compound", "emoji_tone", "model_polarity"):
         if out[name] is not None:
             out[name] = f"{out[name]:+.3f}"  # fixed text: no float noise between builds
+    if out["confidence"] is not None:
+        out["confidence"] = f"{out['confidence']:.2f}"
+    out["threshold"] = THRESHOLD
     out["source_href"] = None
     if tone.scored_as == "original" and row["reposted_id"]:
         out["source_href"] = paths.relative(page, paths.post_page(row["platform"], row["reposted_id"]))

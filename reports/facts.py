@@ -1,58 +1,21 @@
-"""Small facts every page needs: time formatting, the sample-data flag, which analyses have run.
+"""Small facts every page needs: the sample-data flag, which analyses have run, the latest capture.
 
-Times are printed from the archive's own values in one fixed format (never the clock), so that
-the same archive always gives the same bytes.
+Times are printed from the archive's own values in one fixed format (``timeutil.readable_utc``,
+never the clock), so that the same archive always gives the same bytes.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from typing import Any, TypeVar
+from typing import Any
 
 from sqlalchemy import func, inspect, select
 from sqlalchemy.engine import Connection
 
-from archiver.models import ArchiveMeta, table_of
 from archiver.sandbox.scenario import SYNTHETIC_NOTICE
-from archiver.store import T_CAPTURE
-
-T_META = table_of(ArchiveMeta)
-CHUNK = 400  # ids per IN (...) query: well under SQLite's and PostgreSQL's parameter limits
-
-T = TypeVar("T")
-
-
-def when(moment: datetime | None) -> str | None:
-    """``2025-03-16 07:46:00 UTC``; a naive value is UTC (SQLite hands back naive datetimes)."""
-    if moment is None:
-        return None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    moment = moment.astimezone(UTC)
-    text = moment.strftime("%Y-%m-%d %H:%M:%S")
-    if moment.microsecond:
-        text += f".{moment.microsecond // 1000:03d}"
-    return text + " UTC"
-
-
-def day(moment: datetime) -> str:
-    if moment.tzinfo is not None:
-        moment = moment.astimezone(UTC)
-    return moment.strftime("%Y-%m-%d")
-
-
-def iso_week(moment: datetime) -> str:
-    if moment.tzinfo is not None:
-        moment = moment.astimezone(UTC)
-    year, week, _ = moment.isocalendar()
-    return f"{year}-W{week:02d}"
-
-
-def chunks(items: list[T], size: int = CHUNK) -> Iterator[list[T]]:
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
+from archiver.tables import T_CAPTURE, T_META
+from archiver.timeutil import readable_utc
 
 
 @dataclass(frozen=True)
@@ -79,18 +42,19 @@ def site_facts(conn: Connection) -> SiteFacts:
     tables = set(inspect(conn).get_table_names())
     has_cascades = "cascade" in tables and _any_run(conn, "cascades")
     has_tone = "tone" in tables and bool(conn.exec_driver_sql("SELECT 1 FROM tone LIMIT 1").first())
-    return SiteFacts(sample, SYNTHETIC_NOTICE if sample else None, when(latest), has_cascades, has_tone)
+    return SiteFacts(sample, SYNTHETIC_NOTICE if sample else None, readable_utc(latest), has_cascades, has_tone)
 
 
 def _any_run(conn: Connection, analyzer: str) -> bool:
-    from analysis.cascade_models import T_ANALYSIS_RUN
+    from archiver.tables import T_ANALYSIS_RUN
 
     return conn.execute(select(T_ANALYSIS_RUN.c.id).where(T_ANALYSIS_RUN.c.analyzer == analyzer).limit(1)).first() \
         is not None
 
 
-def grouped(rows: Iterable[Any], key: int = 0) -> dict[Any, list[Any]]:
+def grouped(rows: Iterable[Any], key: str) -> dict[Any, list[Any]]:
+    """Rows by the value of their column ``key``, in the order they came."""
     out: dict[Any, list[Any]] = {}
     for row in rows:
-        out.setdefault(row[key], []).append(row)
+        out.setdefault(getattr(row, key), []).append(row)
     return out

@@ -3,7 +3,7 @@
 Why a module of its own: every page links to others, and a link is only correct when the page it
 names is built under exactly that name. One function per kind of page keeps both sides in step.
 
-URL scheme (docs/report.md):
+URL scheme (docs/report.md; each platform's ``page_parts`` splits its ids):
 
 - ``posts/x/<tweet id>.html``
 - ``posts/bluesky/<did>/<collection>/<rkey>.html`` for ``at://<did>/app.bsky.feed.<collection>/<rkey>``
@@ -17,6 +17,9 @@ two different ids never share a file.
 """
 
 from __future__ import annotations
+
+from archiver import platforms
+from archiver.errors import ConfigError
 
 _KEEP = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789.-")
 _MIME_EXT = {"image/png": "png", "image/jpeg": "jpg", "image/gif": "gif", "image/webp": "webp",
@@ -40,12 +43,12 @@ def segment(value: str) -> str:
 
 
 def _id_path(platform: str, platform_id: str) -> str:
-    if platform_id.startswith("at://"):
-        parts = platform_id[len("at://") :].split("/")
-        if len(parts) == 3 and parts[1].startswith("app.bsky.feed."):
-            return "/".join([segment(parts[0]), segment(parts[1][len("app.bsky.feed.") :]), segment(parts[2])])
-        return "/".join(segment(p) for p in parts)
-    return segment(platform_id)
+    """The post's own part of the path; the platform splits its id into readable segments."""
+    try:
+        parts = platforms.get(platform).page_parts(platform_id)
+    except ConfigError:  # an archive row of a platform this installation does not know
+        parts = [platform_id]
+    return "/".join(segment(p) for p in parts)
 
 
 def post_page(platform: str, platform_id: str) -> str:

@@ -32,7 +32,7 @@ import orjson
 from sqlalchemy import and_, exists, func, select
 from sqlalchemy.engine import Connection
 
-from archiver.store import T_ACCOUNT, T_HANDLE, T_POST, T_SIGHTING, T_STATUS_EVENT
+from archiver.tables import T_ACCOUNT, T_HANDLE, T_POST, T_SIGHTING, T_STATUS_EVENT
 from reports.paths import account_page, cascade_page, post_page
 
 _REF_COLUMNS = ("reposted_id", "quoted_id", "replied_to_id", "thread_root_id", "via_id")
@@ -74,7 +74,7 @@ def post_stamps(conn: Connection, tones: dict[int, Any] | None,
                    .scalar_subquery().label("last_event"))
     query = select(*columns).join(T_ACCOUNT, T_ACCOUNT.c.id == p.c.account_id)
     if has_cascades:
-        from analysis.cascade_models import T_CASCADE, T_EDGE
+        from archiver.tables import T_CASCADE, T_EDGE
 
         member = T_CASCADE.alias("member_of")
         rooted = T_CASCADE.alias("rooted")
@@ -84,15 +84,15 @@ def post_stamps(conn: Connection, tones: dict[int, Any] | None,
                  .outerjoin(member, member.c.root_post_id == T_EDGE.c.root_post_id)
                  .outerjoin(rooted, rooted.c.root_post_id == p.c.id))
     for row in conn.execute(query.order_by(p.c.id)):
-        tone = _tone_part(tones.get(row[0])) if tones is not None else "no tone analysis"
-        yield row[0], row[1], post_page(row[2], row[3]), digest(list(row), tone)
+        tone = _tone_part(tones.get(row.id)) if tones is not None else "no tone analysis"
+        yield row.id, row.account_id, post_page(row.platform, row.platform_id), digest(list(row), tone)
 
 
 def account_stamps(conn: Connection, tones: dict[int, Any] | None, post_accounts: dict[int, list[int]],
                    amplification: list[dict[str, Any]] | None, names: str) -> dict[int, tuple[str, str]]:
     """(page path, stamp) per account id; ``post_accounts`` maps account id -> its post ids."""
     p = T_POST
-    aggregates = {row[0]: tuple(row[1:]) for row in conn.execute(
+    aggregates = {row.account_id: tuple(row[1:]) for row in conn.execute(
         select(p.c.account_id, func.count(), func.sum(p.c.version_count), func.max(p.c.id),
                func.sum(p.c.current_snapshot_id), func.max(p.c.status_changed_at),
                func.sum(func.length(p.c.status)))
@@ -100,7 +100,7 @@ def account_stamps(conn: Connection, tones: dict[int, Any] | None, post_accounts
     handles: dict[int, list[Any]] = {}
     for row in conn.execute(select(T_HANDLE.c.account_id, T_HANDLE.c.handle, T_HANDLE.c.first_seen_at)
                             .order_by(T_HANDLE.c.account_id, T_HANDLE.c.id)):
-        handles.setdefault(row[0], []).append(tuple(row[1:]))
+        handles.setdefault(row.account_id, []).append((row.handle, row.first_seen_at))
     amp: dict[int, list[Any]] = {}
     for amp_row in amplification or []:
         for side in ("source_account_id", "target_account_id"):
@@ -119,7 +119,7 @@ def account_stamps(conn: Connection, tones: dict[int, Any] | None, post_accounts
 
 def cascade_stamps(conn: Connection, names: str) -> dict[int, tuple[str, str]]:
     """(page path, stamp) per cascade root post id."""
-    from analysis.cascade_models import T_CASCADE
+    from archiver.tables import T_CASCADE
 
     query = (select(T_CASCADE, T_POST.c.current_snapshot_id.label("root_snapshot"),
                     T_POST.c.platform_id.label("root_pid"))

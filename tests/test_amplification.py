@@ -12,13 +12,12 @@ from typer.testing import CliRunner
 
 from analysis.amplification import amplification
 from analysis.analyze import run_cascades
-from analysis.cascade_models import T_AMPLIFICATION
 from analysis.cascade_summary import describe, load_amplification
 from analysis.post_table import KIND_CODES, NONE, PostTable
 from archiver.archive import Archive
 from archiver.cli import app
 from archiver.collectors.records import AccountRecord, Follow
-from archiver.store import T_ACCOUNT
+from archiver.tables import T_ACCOUNT, T_AMPLIFICATION
 from tests.cascade_pages import T0, X_ACCOUNTS, build, ingest, post
 
 VP = AccountRecord("x", "400", "vp", "Vice President", tracked=True)
@@ -73,7 +72,7 @@ def test_amplification_is_rebuilt_each_run(archive: Archive) -> None:
         vp = conn.execute(select(T_ACCOUNT.c.id).where(T_ACCOUNT.c.handle == "vp")).scalar_one()
         kinds = conn.execute(select(T_AMPLIFICATION.c.kind, T_AMPLIFICATION.c.analysis_run_id)
                              .where(T_AMPLIFICATION.c.source_account_id == vp)).all()
-    assert sorted(kinds) == [("quote", second["analysis_run_id"]), ("repost", second["analysis_run_id"])]
+    assert sorted(kinds) == [("quote", second.analysis_run_id), ("repost", second.analysis_run_id)]
 
 
 def test_pure_function_leaves_out_untracked_self_and_missing() -> None:

@@ -22,20 +22,29 @@ from sqlalchemy import func, select
 
 from archiver.archive import Archive
 from archiver.collect import RunOutcome, run_collect
-from archiver.collectors.bluesky_normalize import normalize_post_view, normalize_record
 from archiver.collectors.records import AccountRecord, normalized_content
 from archiver.config import Config, PlatformSettings, Secrets, Source
 from archiver.errors import BadInputError
 from archiver.hashing import bluesky_cid
-from archiver.sandbox import bsky_api
-from archiver.sandbox.bsky_ids import repos
+from archiver.platforms.bluesky.normalize import normalize_post_view, normalize_record
+from archiver.platforms.bluesky.sandbox import api as bsky_api
+from archiver.platforms.bluesky.sandbox.ids import repos
 from archiver.sandbox.scenario import load
 from archiver.sandbox.server import SandboxRequest, SandboxResponse, SandboxServer
-from archiver.store import T_ACCOUNT, T_CAPTURE, T_HANDLE, T_MEDIA, T_POST, T_SNAPSHOT, T_SNAPSHOT_MEDIA, T_STATUS_EVENT
+from archiver.tables import (
+    T_ACCOUNT,
+    T_CAPTURE,
+    T_HANDLE,
+    T_MEDIA,
+    T_POST,
+    T_SNAPSHOT,
+    T_SNAPSHOT_MEDIA,
+    T_STATUS_EVENT,
+)
 
 SCENARIO = load()
 REPOS = repos(SCENARIO)
-NO_SECRETS = Secrets(None, None, None)
+NO_SECRETS = Secrets()
 
 
 def person(key: str) -> Any:
@@ -305,7 +314,8 @@ def test_malformed_json_is_retried(sqlite_archive: Archive, sandbox: SandboxServ
 
 def test_optional_login_never_stores_tokens(sqlite_archive: Archive, sandbox: SandboxServer) -> None:
     archive = sqlite_archive
-    secrets = Secrets(None, person("aclu").bsky_handle, bsky_api.SANDBOX_APP_PASSWORD)
+    secrets = Secrets({"BSKY_HANDLE": person("aclu").bsky_handle or "",
+                       "BSKY_APP_PASSWORD": bsky_api.SANDBOX_APP_PASSWORD})
     outcome = collect(archive, config(sandbox, source("aclu")), secrets=secrets)
     assert outcome.status == "complete"
     assert ("POST", "/xrpc/com.atproto.server.createSession", 200) in sandbox.requests
@@ -313,7 +323,8 @@ def test_optional_login_never_stores_tokens(sqlite_archive: Archive, sandbox: Sa
         body = zlib.decompress(capture.body) if capture.compression == "zlib" else capture.body
         assert b"accessJwt" not in body and b"refreshJwt" not in body
         assert "createSession" not in capture.url and "authorization" not in capture.headers.lower()
-    wrong = collect(archive, config(sandbox, source("aclu")), secrets=Secrets(None, "aclu-sample.bsky.social", "x"))
+    wrong = collect(archive, config(sandbox, source("aclu")), secrets=Secrets({"BSKY_HANDLE": "aclu-sample.bsky.social",
+                                                                                   "BSKY_APP_PASSWORD": "x"}))
     assert wrong.sources[0].complete is True and "login_failed" in (wrong.sources[0].problem or "")
 
 

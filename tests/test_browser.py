@@ -25,7 +25,7 @@ from urllib.parse import unquote, urlsplit
 import pytest
 
 from archiver.sandbox.scenario import MARKUP_TEXT
-from archiver.store import T_POST, T_SNAPSHOT
+from archiver.tables import T_POST, T_SNAPSHOT
 from reports import paths
 from reports.build import build_site
 from tests.conftest import require

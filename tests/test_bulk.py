@@ -17,24 +17,30 @@ from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 
 from archiver.archive import Archive
-from archiver.bulk import Bulk, sqlite_datetime
+from archiver.bulk import Bulk
 from archiver.checkpointer import WalCheckpointer
 from archiver.collectors.records import iso_utc
 from archiver.db import writer
-from archiver.store import T_ACCOUNT
+from archiver.tables import T_ACCOUNT
+from archiver.timeutil import sqlite_datetime
 
 
 def test_values_written_by_bulk_read_back_through_core_unchanged(archive: Archive) -> None:
+    """Bulk takes Python values, as Core does, and converts them by column type itself."""
     moment = datetime(2025, 3, 16, 1, 2, 3, 456789, tzinfo=timezone(timedelta(hours=-4)))
     with writer(archive.engine).begin() as conn:
         bulk = Bulk(conn)
         bulk.insert(T_ACCOUNT, ("platform", "platform_id", "handle", "tracked", "first_seen_at", "last_seen_at"),
-                    [("x", "1", "a", bulk.flag(True), bulk.when(moment), bulk.when(moment)),
-                     ("x", "2", None, bulk.flag(False), bulk.when(moment), bulk.when(moment))])
+                    [("x", "1", "a", True, moment, moment),
+                     ("x", "2", None, False, moment, moment)])
     with archive.engine.connect() as conn:
         rows = conn.execute(select(T_ACCOUNT.c.platform_id, T_ACCOUNT.c.tracked, T_ACCOUNT.c.last_seen_at)
                             .order_by(T_ACCOUNT.c.platform_id)).all()
     assert [tuple(r) for r in rows] == [("1", True, moment.astimezone(UTC)), ("2", False, moment.astimezone(UTC))]
+    if archive.engine.dialect.name == "sqlite":  # the stored text is SQLAlchemy's own, in UTC
+        with archive.engine.connect() as conn:
+            stored = conn.exec_driver_sql("SELECT tracked, last_seen_at FROM account ORDER BY platform_id").all()
+        assert [tuple(r) for r in stored] == [(1, "2025-03-16 05:02:03.456789"), (0, "2025-03-16 05:02:03.456789")]
 
 
 def test_select_in_reads_core_rows_and_times_back_as_aware_utc(archive: Archive) -> None:
@@ -58,9 +64,7 @@ def test_a_duplicate_through_bulk_raises_sqlalchemys_integrity_error(archive: Ar
     row = ("x", "1", False, moment, moment)
     columns = ("platform", "platform_id", "tracked", "first_seen_at", "last_seen_at")
     with pytest.raises(IntegrityError), writer(archive.engine).begin() as conn:
-        bulk = Bulk(conn)
-        bulk.insert(T_ACCOUNT, columns, [tuple(bulk.when(v) if isinstance(v, datetime) else bulk.flag(v)
-                                               if isinstance(v, bool) else v for v in row)] * 2)
+        Bulk(conn).insert(T_ACCOUNT, columns, [row] * 2)
     with archive.engine.connect() as conn:  # and the transaction rolled back whole
         assert conn.execute(select(T_ACCOUNT.c.id)).all() == []
 
@@ -120,4 +124,18 @@ def test_fast_time_formats_equal_the_strftime_ones(moment: datetime) -> None:
     hand-tuned for speed; they must give exactly the text the obvious strftime code gives."""
     utc = (moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)).astimezone(UTC)
     assert iso_utc(moment) == utc.strftime("%Y-%m-%dT%H:%M:%S.") + f"{utc.microsecond // 1000:03d}Z"
-    assert sqlite_datetime(moment) == utc.replace(tzinfo=None).strftime("%Y-%m-%d %H:%M:%S.%f")
+    aware = moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+    assert sqlite_datetime(aware) == utc.replace(tzinfo=None).strftime("%Y-%m-%d %H:%M:%S.%f")
+
+
+def test_a_naive_datetime_is_refused_by_bulk_as_by_the_formatter(archive: Archive) -> None:
+    """One contract for values: a naive datetime names no zone, so neither the formatter nor Bulk
+    guesses one (the store and the analysis both hand Bulk aware values), and nothing is written."""
+    naive = datetime(2025, 3, 16, 5, 0)
+    with pytest.raises(ValueError, match="naive datetime"):
+        sqlite_datetime(naive)
+    with pytest.raises(ValueError, match="naive datetime"), writer(archive.engine).begin() as conn:
+        Bulk(conn).insert(T_ACCOUNT, ("platform", "platform_id", "tracked", "first_seen_at", "last_seen_at"),
+                          [("x", "1", False, naive, naive)])
+    with archive.engine.connect() as conn:
+        assert conn.execute(select(T_ACCOUNT.c.id)).all() == []

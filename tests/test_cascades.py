@@ -11,11 +11,10 @@ from sqlalchemy import select
 from typer.testing import CliRunner
 
 from analysis.analyze import run_cascades
-from analysis.cascade_models import T_ANALYSIS_RUN, T_CASCADE, T_EDGE
 from analysis.cascades import load_cascade_tree
 from archiver.archive import Archive
 from archiver.cli import app
-from archiver.store import T_FOLLOW, T_POST
+from archiver.tables import T_ANALYSIS_RUN, T_CASCADE, T_EDGE, T_FOLLOW, T_POST
 from tests.cascade_pages import BSKY_ACCOUNTS, GONE, R1, R2, R3, T0, X_ACCOUNTS, P, Q, build, ingest, post
 
 
@@ -52,9 +51,9 @@ def test_provenance_labels_on_mixed_platform_data(archive: Archive) -> None:
         R3: (P, "repost", "root_default", P),  # its via is not archived
         Q: (P, "quote", "exact", P),
     }
-    assert summary["edges"] == {"exact": 5, "inferred": 1, "root_default": 4}
-    assert summary["unplaced"] == 2  # 1007 (retweet of an unarchived post), 1100 (quote of one)
-    assert summary["missing_parents"] == 2  # 1006 (reply, thread root 1000) and R3's via
+    assert summary.edges == {"exact": 5, "inferred": 1, "root_default": 4}
+    assert summary.unplaced == 2  # 1007 (retweet of an unarchived post), 1100 (quote of one)
+    assert summary.missing_parents == 2  # 1006 (reply, thread root 1000) and R3's via
 
     cascades = cascades_by_root(archive)
     assert set(cascades) == {"1000", "1100", P}
@@ -67,7 +66,7 @@ def test_provenance_labels_on_mixed_platform_data(archive: Archive) -> None:
     assert x["median_latency_s"] == 1200.0  # 5, 10, 20, 30, 40 minutes
     assert orjson.loads(x["time_to_depth"]) == [300.0, 1200.0]  # 1003 at depth 2 comes before 1005
     assert orjson.loads(x["by_platform"]) == {"x": 6}
-    assert x["analyzer_version"] == summary["version"]
+    assert x["analyzer_version"] == summary.version
     # edges 1000-1001, 1000-1002, 1002-1003, 1000-1004, 1004-1005: subtree sizes 1, 2, 1, 2, 1 of n=6
     assert x["structural_virality"] == pytest.approx((5 + 8 + 5 + 8 + 5) / 15)
     bsky = cascades[P]
@@ -106,44 +105,44 @@ def test_without_follows_every_retweet_attaches_to_the_original(archive: Archive
     build(archive, follows=False)
     summary = run_cascades(archive.engine)
     assert edges_by_platform_id(archive)["1003"] == ("1000", "repost", "root_default", "1000")
-    assert summary["edges"].get("inferred", 0) == 0
+    assert summary.edges.get("inferred", 0) == 0
 
 
 def test_incremental_run_touches_only_changed_cascades(archive: Archive) -> None:
     build(archive)
     first = run_cascades(archive.engine)
-    assert (first["recomputed"], first["unchanged"], first["removed"]) == (3, 0, 0)
+    assert (first.recomputed, first.unchanged, first.removed) == (3, 0, 0)
     again = run_cascades(archive.engine)
-    assert (again["recomputed"], again["unchanged"], again["removed"]) == (0, 3, 0)
+    assert (again.recomputed, again.unchanged, again.removed) == (0, 3, 0)
     before = cascades_by_root(archive)
 
     # one new Bluesky repost: only that cascade is measured again
     ingest(archive, [post(BSKY_ACCOUNTS["b1"], "at://did:plc:b1/app.bsky.feed.repost/r9", 30, "repost",
                           reposted_id=P, via_id=R2)])
     third = run_cascades(archive.engine)
-    assert (third["recomputed"], third["unchanged"], third["removed"]) == (1, 2, 0)
+    assert (third.recomputed, third.unchanged, third.removed) == (1, 2, 0)
     after = cascades_by_root(archive)
     assert after[P]["size_posts"] == 6 and after[P]["depth"] == 3
-    assert after[P]["analysis_run_id"] == third["analysis_run_id"] != before[P]["analysis_run_id"]
+    assert after[P]["analysis_run_id"] == third.analysis_run_id != before[P]["analysis_run_id"]
     for root in ("1000", "1100"):
         assert after[root] == before[root]
 
     # the post 1100 quoted arrives: 1100's cascade becomes part of 1099's; 1000 stays untouched
     ingest(archive, [post(X_ACCOUNTS["potus"], "1099", -60)])
     fourth = run_cascades(archive.engine)
-    assert (fourth["recomputed"], fourth["unchanged"], fourth["removed"]) == (1, 2, 1)
+    assert (fourth.recomputed, fourth.unchanged, fourth.removed) == (1, 2, 1)
     final = cascades_by_root(archive)
     assert set(final) == {"1000", "1099", P}
     assert final["1099"]["size_posts"] == 3 and final["1000"] == before["1000"]
     assert edges_by_platform_id(archive)["1100"] == ("1099", "quote", "exact", "1099")
-    assert fourth["unplaced"] == 1
+    assert fourth.unplaced == 1
 
     forced = run_cascades(archive.engine, force=True)
-    assert (forced["recomputed"], forced["unchanged"]) == (3, 0)
+    assert (forced.recomputed, forced.unchanged) == (3, 0)
     with archive.engine.connect() as conn:
         runs = conn.execute(select(T_ANALYSIS_RUN.c.analyzer, T_ANALYSIS_RUN.c.version,
                                    T_ANALYSIS_RUN.c.ended_at)).all()
-    assert len(runs) == 5 and all(r[0] == "cascades" and r[1] == forced["version"] and r[2] for r in runs)
+    assert len(runs) == 5 and all(r[0] == "cascades" and r[1] == forced.version and r[2] for r in runs)
 
 
 def test_overlapping_runs_do_not_collide(archive: Archive) -> None:
@@ -163,7 +162,7 @@ def test_overlapping_runs_do_not_collide(archive: Archive) -> None:
 
     with mock.patch.object(analyze, "compute", compute_then_let_another_run_finish):
         summary = run_cascades(archive.engine)
-    assert summary["recomputed"] == 3
+    assert summary.recomputed == 3
     assert len(cascades_by_root(archive)) == 3 and len(edges_by_platform_id(archive)) == 10
 
 
@@ -174,7 +173,7 @@ def test_new_follows_change_only_the_inferred_cascade(archive: Archive) -> None:
 
     archive.store(fetch_media=False).ingest(page([], U2_FOLLOWS))
     summary = run_cascades(archive.engine)
-    assert (summary["recomputed"], summary["unchanged"]) == (1, 2)
+    assert (summary.recomputed, summary.unchanged) == (1, 2)
     assert edges_by_platform_id(archive)["1003"][2] == "inferred"
 
 
@@ -201,7 +200,7 @@ def test_a_cycle_in_bad_data_is_cut_not_looped(archive: Archive) -> None:
     ingest(archive, [post(a["u1"], "5001", 0, "reply", replied_to_id="5002"),
                      post(a["u2"], "5002", 1, "reply", replied_to_id="5001")])
     summary = run_cascades(archive.engine)
-    assert summary["cycles_cut"] == 1 and summary["cascades"] == 1
+    assert summary.cycles_cut == 1 and summary.cascades == 1
     assert len(edges_by_platform_id(archive)) == 1
 
 
@@ -282,7 +281,7 @@ def test_sandbox_scenario_provenance_labels(tmp_path: Path) -> None:
             config = sandbox_config(sandbox.base_url)
             for step in (1, 2):
                 sandbox.set_step(step)
-                run_collect(handle.store(fetch_media=False), config, config.sources, Secrets(None, None, None))
+                run_collect(handle.store(fetch_media=False), config, config.sources, Secrets())
         summary = run_cascades(handle.engine)
         query = (select(T_POST.c.platform, T_POST.c.kind, T_POST.c.via_id, T_EDGE.c.provenance,
                         T_EDGE.c.parent_post_id)
@@ -292,7 +291,7 @@ def test_sandbox_scenario_provenance_labels(tmp_path: Path) -> None:
             platform_ids = dict(conn.execute(select(T_POST.c.id, T_POST.c.platform_id)).all())
     finally:
         handle.close()
-    assert summary["cascades"] >= 2 and {r[0] for r in rows} == {"x", "bluesky"}
+    assert summary.cascades >= 2 and {r[0] for r in rows} == {"x", "bluesky"}
     for platform, kind, via, provenance, parent in rows:
         if kind in ("quote", "reply") or (via is not None and platform_ids[parent] == via):
             assert provenance == "exact", (platform, kind)
@@ -304,12 +303,12 @@ def test_sandbox_scenario_provenance_labels(tmp_path: Path) -> None:
 
 
 def test_demo_lines_show_cascades_and_amplification(archive: Archive) -> None:
-    from archiver.demo_analysis import analyse_for_demo
+    from archiver.app.demo_analysis import analyse_for_demo
 
     build(archive)
     lines: list[str] = []
     summaries = analyse_for_demo(archive, lines.append)
-    assert summaries["cascades"]["cascades"] == 3
+    assert summaries["cascades"].cascades == 3
     assert lines[0].startswith("analyze: cascades: 3 (3 recomputed")
     assert "largest cascades:" in lines and "amplification between tracked accounts:" in lines
     assert any(line.startswith("  @potus https://x.com/potus/status/1000: 6 posts by 6 accounts") for line in lines)

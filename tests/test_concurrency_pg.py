@@ -22,7 +22,7 @@ from archiver.collectors.records import AccountRecord, MediaRef
 from archiver.config import Secrets
 from archiver.sandbox.config import sandbox_config
 from archiver.sandbox.server import SandboxServer
-from archiver.store import T_MEDIA, T_POST, T_RUN, T_SIGHTING, T_SNAPSHOT
+from archiver.tables import T_MEDIA, T_POST, T_RUN, T_SIGHTING, T_SNAPSHOT
 from tests.factories import T0, account, page, post
 
 WORKERS = 4
@@ -123,7 +123,7 @@ def test_two_collectors_with_overlapping_sources(pg_archive: Archive, tmp_path: 
         def collect(sources: list[Any]) -> None:
             handle = open_archive(archive.location.directory, archive.location.db_url)
             start.wait()
-            outcome = run_collect(handle.store(config.media), config, sources, Secrets(None, None, None))
+            outcome = run_collect(handle.store(config.media), config, sources, Secrets())
             handle.close()
             raise SystemExit(0 if outcome.status == "complete" else 3)
 
@@ -137,7 +137,7 @@ def test_two_collectors_with_overlapping_sources(pg_archive: Archive, tmp_path: 
 
         reference = open_archive(tmp_path / "ref", None, create=True)
         assert run_collect(reference.store(config.media), config, config.sources,
-                           Secrets(None, None, None)).status == "complete"
+                           Secrets()).status == "complete"
     with archive.engine.connect() as conn:
         per_run = [orjson.loads(c)["sightings"] for c in conn.execute(select(T_RUN.c.counts)).scalars()]
         dupes = conn.execute(text("SELECT COUNT(*) FROM (SELECT post_id, content_sha256 FROM snapshot "
@@ -183,13 +183,13 @@ def test_a_stale_read_cannot_undo_a_concurrent_new_version(archive: Archive, mon
     later edit of the post fails on the unique version). The author's row does not change (it was
     seen later elsewhere, and has no handle history to touch), so nothing else serialises the two
     pages: the store must lock the post rows it reads (SELECT ... FOR UPDATE on PostgreSQL)."""
-    import archiver.store as store_module
+    import archiver.store.posts as store_posts
 
     store = archive.store(fetch_media=False)
     author = AccountRecord("x", "1001", None, None, True)
     store.ingest(page(post("7", "old text", author=author), at=T0))
     store.ingest(page(post("8", "the author's later post", author=author), at=T0 + timedelta(hours=5)))
-    _interleave(monkeypatch, store_module, "_select_posts",
+    _interleave(monkeypatch, store_posts, "select_posts",
                 lambda: store.ingest(page(post("7", "old text", author=author), at=T0 + timedelta(hours=2))),
                 lambda: store.ingest(page(post("7", "new text", author=author), at=T0 + timedelta(hours=3))))
     with archive.engine.connect() as conn:
@@ -202,11 +202,12 @@ def test_a_stale_read_cannot_undo_a_concurrent_new_version(archive: Archive, mon
 def test_a_stale_read_cannot_roll_back_a_rename(archive: Archive, monkeypatch: pytest.MonkeyPatch) -> None:
     """A (seen at 09:00, old handle) reads the account; B (seen at 10:00, new handle) commits; A must
     not then write the old handle and the older last-seen time back over B's."""
-    from archiver.store import T_ACCOUNT, Store
+    import archiver.store.accounts as store_accounts
+    from archiver.tables import T_ACCOUNT
 
     store = archive.store(fetch_media=False)
     store.ingest(page(post("1", "hello", author=account(1, "old_name")), at=T0))
-    _interleave(monkeypatch, Store, "_select_accounts",
+    _interleave(monkeypatch, store_accounts, "select_accounts",
                 lambda: store.ingest(page(post("2", "a", author=account(1, "old_name")), at=T0 + timedelta(hours=1))),
                 lambda: store.ingest(page(post("3", "b", author=account(1, "new_name")), at=T0 + timedelta(hours=2))))
     with archive.engine.connect() as conn:

@@ -31,7 +31,7 @@ from archiver.archive import Archive, open_archive
 from archiver.collect import run_collect
 from archiver.config import Secrets, load_config
 from archiver.sandbox.config import sandbox_config_toml
-from archiver.store import T_CAPTURE, T_RUN
+from archiver.tables import T_CAPTURE, T_RUN
 from tests.fixtures_gen.run import run_cli
 from tests.test_ops_faults_collect import archive_state
 
@@ -60,7 +60,7 @@ def config_and_reference(sandbox_url: str, tmp_path_factory: pytest.TempPathFact
     config.write_text(sandbox_config_toml(sandbox_url))
     ref = open_archive(tmp_path_factory.mktemp("ref") / "archive", None, create=True)
     cfg = load_config(config)
-    assert run_collect(ref.store(cfg.media), cfg, cfg.sources, Secrets(None, None, None)).status == "complete"
+    assert run_collect(ref.store(cfg.media), cfg, cfg.sources, Secrets()).status == "complete"
     state = archive_state(ref)
     ref.close()
     import archiver.cli  # noqa: F401  (loaded before forking, like the collectors above)

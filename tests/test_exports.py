@@ -16,8 +16,8 @@ from sqlalchemy import select, text
 from archiver.archive import Archive, open_archive
 from archiver.exports import rows as rows_module
 from archiver.exports import twarc as twarc_module
-from archiver.sandbox.repo_car import build_repo_car
-from archiver.store import T_POST, T_SNAPSHOT
+from archiver.platforms.bluesky.sandbox.repo_car import build_repo_car
+from archiver.tables import T_POST, T_SNAPSHOT
 from tests.fixtures_gen.bluesky_repo import DID, sample_records
 from tests.fixtures_gen.run import run_cli
 from tests.fixtures_gen.twarc import BASE_ID, write_twarc

@@ -85,7 +85,7 @@ def test_unknown_post_and_missing_analysis_are_clear_errors(archive: Archive, tm
     with pytest.raises(BadInputError, match="run `archiver analyze` first"):
         build_graph(archive.engine)
     run_cascades(archive.engine)
-    with pytest.raises(BadInputError, match="--cascade nope: no archived post"):
+    with pytest.raises(BadInputError, match="--cascade nope: no such post in the archive"):
         build_graph(archive.engine, "posts", "nope")
     with pytest.raises(BadInputError, match="in no cascade"):
         build_graph(archive.engine, "posts", "1007")

@@ -21,16 +21,16 @@ from typing import Any
 import libipld
 import orjson
 import pytest
+from archiver.sandbox.repo_car import build_repo_car
 from hypothesis import HealthCheck, given, seed, settings
 from hypothesis import strategies as st
 
 from archiver.archive import Archive, open_archive
 from archiver.errors import BadInputError
-from archiver.importers.bluesky_car import CarSource
 from archiver.importers.runner import BadRow, ImportSource, checked_items
-from archiver.importers.twarc import TwarcSource
-from archiver.importers.x_archive import XArchiveSource
-from archiver.sandbox.repo_car import build_repo_car
+from archiver.platforms.bluesky.car_import import CarSource
+from archiver.platforms.x.twarc import TwarcSource
+from archiver.platforms.x.x_archive import XArchiveSource
 from tests.fixtures_gen import hostile
 from tests.fixtures_gen import x_archive as xa
 from tests.fixtures_gen.bluesky_repo import DID, sample_records
@@ -234,7 +234,7 @@ def test_mutated_car_records(data: st.DataObject, tmp_path: Path, e2e: _E2E) -> 
 
 
 def _rebuild_root_node(car: bytes, mutate: Callable[[Any], Any]) -> bytes:
-    from archiver.importers.car import read_blocks
+    from archiver.platforms.bluesky.car import read_blocks
 
     roots, blocks = read_blocks(car)
     commit = libipld.decode_dag_cbor(blocks[roots[0]])

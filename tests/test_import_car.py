@@ -15,9 +15,9 @@ from archiver.archive import Archive
 from archiver.collectors.records import CaptureRecord
 from archiver.errors import BadInputError
 from archiver.hashing import bluesky_cid, cid_bytes
-from archiver.importers.bluesky_car import pages_from_car
-from archiver.importers.car import ipld_to_json, read_blocks, read_repo
-from archiver.sandbox.repo_car import _varint, build_repo_car, key_layer, make_tid
+from archiver.platforms.bluesky.car import ipld_to_json, read_blocks, read_repo
+from archiver.platforms.bluesky.car_import import pages_from_car
+from archiver.platforms.bluesky.sandbox.repo_car import _varint, build_repo_car, key_layer, make_tid
 from archiver.timeutil import utcnow
 from tests.fixtures_gen.bluesky_repo import DID, OTHER, sample_records
 from tests.fixtures_gen.run import counts, run_cli

@@ -12,7 +12,7 @@ from sqlalchemy import text
 
 from archiver.archive import Archive
 from archiver.importers import runner
-from archiver.importers.twarc import TwarcSource
+from archiver.platforms.x.twarc import TwarcSource
 from archiver.store import Store
 from tests.fixtures_gen.run import counts, run_cli
 from tests.fixtures_gen.twarc import BASE_ID, LONG, USERS, raw_page, write_twarc

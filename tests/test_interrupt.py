@@ -23,7 +23,7 @@ from sqlalchemy import func, select
 
 from archiver.archive import Archive
 from archiver.sandbox.config import sandbox_config_toml
-from archiver.store import T_CAPTURE, T_COVERAGE, T_RUN
+from archiver.tables import T_CAPTURE, T_COVERAGE, T_RUN
 from tests.fixtures_gen import hostile
 from tests.fixtures_gen.run import run_cli
 

@@ -10,9 +10,9 @@ from sqlalchemy import select, text
 
 from archiver.archive import Archive, open_archive
 from archiver.collectors.records import MediaRef, StatusClaim
-from archiver.errors import BadInputError, IntegrityError
+from archiver.errors import BadInputError, HashMismatchError
 from archiver.ops.copy import copy_archive, copy_tables, table_digest
-from archiver.store import T_POST, T_SNAPSHOT
+from archiver.tables import T_POST, T_SNAPSHOT
 from tests.factories import T0, account, page, post
 
 
@@ -93,5 +93,5 @@ def test_a_target_that_does_not_match_fails_the_copy(
         original(conn, tables)
 
     monkeypatch.setattr(copy_module, "_reset_sequences", lose_a_row)
-    with pytest.raises(IntegrityError, match="table sighting differs"):
+    with pytest.raises(HashMismatchError, match="table sighting differs"):
         copy_archive(sqlite_archive, str(tmp_path / "copy"))

@@ -10,7 +10,7 @@ from archiver.archive import Archive
 from archiver.db import writer
 from archiver.ops.coverage import coverage_gaps, coverage_report, missed_slots
 from archiver.ops.lock import acquire
-from archiver.store import T_COVERAGE, T_RUN
+from archiver.tables import T_COVERAGE, T_RUN
 
 T = datetime(2026, 1, 1, tzinfo=UTC)
 HOUR = timedelta(hours=1)

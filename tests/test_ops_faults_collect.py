@@ -19,9 +19,9 @@ from archiver.config import Config, Secrets
 from archiver.sandbox.config import sandbox_config
 from archiver.sandbox.faults import FaultPlan, parse_faults
 from archiver.sandbox.server import SandboxServer
-from archiver.store import T_COVERAGE, T_POST, T_SNAPSHOT
+from archiver.tables import T_COVERAGE, T_POST, T_SNAPSHOT
 
-NO_SECRETS = Secrets(None, None, None)
+NO_SECRETS = Secrets()
 MAX_WAIT = 60.0  # per source and run, as sandbox_config sets it
 FAULTS = "rate_limit=0.2,server_error=0.12,timeout=0.02,malformed=0.04,reset_header_missing=0.5,stall=2"
 

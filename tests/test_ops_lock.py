@@ -16,8 +16,7 @@ from sqlalchemy import select
 from archiver.archive import Archive
 from archiver.errors import LockHeldError
 from archiver.ops.lock import RunLockHandle, acquire, default_lock_name
-from archiver.ops.run import _RunStore
-from archiver.store import T_COVERAGE, T_RUN
+from archiver.tables import T_COVERAGE, T_RUN
 from tests.fixtures_gen.run import run_cli
 
 HOLDER = textwrap.dedent("""
@@ -86,8 +85,9 @@ def test_release_lets_the_next_run_in(archive: Archive) -> None:
 
 def test_next_holder_marks_a_crashed_run_interrupted(archive: Archive) -> None:
     lock = acquire(archive, "job")
-    store = _RunStore(archive.store(fetch_media=False), lock)
+    store = archive.store(fetch_media=False)
     run_id = store.start_run("run", ["x:a"])
+    lock.set_run(run_id)  # what run_collect's on_run_start does for `archiver run`
     store.start_coverage(run_id, "x:a", "x", "a")
     lock.release()  # what the kernel does when the process is killed: no finish_run, no finish_coverage
     with acquire(archive, "job") as successor:

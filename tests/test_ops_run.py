@@ -8,11 +8,11 @@ from pathlib import Path
 import orjson
 import pytest
 
+from archiver.app.run import RunOptions, parse_every, run_scheduled
 from archiver.archive import Archive
 from archiver.errors import BadInputError
 from archiver.ops import logging as oplog
 from archiver.ops.coverage import coverage_gaps
-from archiver.ops.run import RunOptions, parse_every, run_scheduled
 from archiver.sandbox.config import sandbox_config_toml
 from archiver.sandbox.server import SandboxServer
 from tests.fixtures_gen.run import run_cli

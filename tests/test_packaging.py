@@ -22,6 +22,8 @@ def test_wheel_contains_data_files(tmp_path: Path) -> None:
         "archiver/migrations/versions/0001_core_schema.py",
         "archiver/example-config.toml",
         "templates/__init__.py",
+        "analysis/data/tone_curves.json",
+        "analysis/data/tone_names.txt",
     }
     assert expected <= names, expected - names
     assert any(n.startswith("templates/") and n.endswith(".html") for n in names)

@@ -1,4 +1,4 @@
-"""The report shows coverage gaps (issue 7): a source left incomplete is named on the index page."""
+"""The report shows coverage gaps: a source left incomplete is named on the index page."""
 
 from __future__ import annotations
 

@@ -34,7 +34,7 @@ def build_scenario_archive(directory: Path) -> Archive:
         store = handle.store(fetch_media=True)
         for step in (1, 2):
             sandbox.set_step(step)
-            outcome = run_collect(store, config, config.sources, Secrets(FAKE_TOKEN, None, None))
+            outcome = run_collect(store, config, config.sources, Secrets({"X_BEARER_TOKEN": FAKE_TOKEN}))
             assert outcome.status == "complete", outcome
     run_analysis(handle.engine)
     assert verify_archive(handle.engine, handle.media_dir).ok

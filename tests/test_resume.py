@@ -19,7 +19,7 @@ from archiver.sandbox.server import SandboxServer
 from tests.test_ops_faults_collect import archive_state
 
 MIX = "rate_limit=0.15,server_error=0.10,malformed=0.05,reset_header_missing=0.5"
-NO_SECRETS = Secrets(None, None, None)
+NO_SECRETS = Secrets()
 MAX_RUNS = 20  # bench/converge_faults.py measured 5-15 runs (docs/operations.md)
 
 

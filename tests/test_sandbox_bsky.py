@@ -18,8 +18,8 @@ from atproto_client.exceptions import BadRequestError, UnauthorizedError
 from atproto_client.models.utils import get_or_create
 
 from archiver.hashing import bluesky_cid, cid_for_block
-from archiver.sandbox.bsky_api import SANDBOX_APP_PASSWORD
-from archiver.sandbox.bsky_ids import repos
+from archiver.platforms.bluesky.sandbox.api import SANDBOX_APP_PASSWORD
+from archiver.platforms.bluesky.sandbox.ids import repos
 from archiver.sandbox.scenario import load
 from archiver.sandbox.server import SandboxServer
 

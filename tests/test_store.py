@@ -11,7 +11,7 @@ from sqlalchemy import func, select, text
 from archiver.archive import Archive
 from archiver.collectors.records import MediaRef, StatusClaim
 from archiver.media import media_path
-from archiver.store import T_ACCOUNT, T_HANDLE, T_MEDIA, T_POST, T_SIGHTING, T_SNAPSHOT, T_STATUS_EVENT
+from archiver.tables import T_ACCOUNT, T_HANDLE, T_MEDIA, T_POST, T_SIGHTING, T_SNAPSHOT, T_STATUS_EVENT
 from tests.factories import T0, account, page, post
 
 
@@ -160,7 +160,9 @@ def test_a_failing_page_leaves_nothing_behind(archive: Archive, monkeypatch: pyt
     def explode(*_args: object, **_kwargs: object) -> None:
         raise RuntimeError("crash in the middle of a page")
 
-    monkeypatch.setattr(type(store), "_apply_statuses", explode)
+    import archiver.store.writer as store_writer
+
+    monkeypatch.setattr(store_writer, "apply_statuses", explode)
     claim = StatusClaim("x", "1", "deleted", "x")
     with pytest.raises(RuntimeError):
         store.ingest(page(post("2"), post("3"), at=T0 + timedelta(hours=2), statuses=[claim]))

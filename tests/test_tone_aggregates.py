@@ -12,7 +12,7 @@ from analysis.tone_aggregates import cascade_tones, week_start, weekly_by_accoun
 from analysis.tone_store import post_tones, run_tone
 from archiver.archive import Archive
 from archiver.collectors.records import PostRecord
-from archiver.store import T_POST
+from archiver.tables import T_POST
 from tests.factories import T0, account, page, post
 
 # T0 is Sunday 2025-03-16 08:00 UTC: its ISO week starts Monday 2025-03-10.
@@ -41,7 +41,7 @@ def test_weekly_mean_spread_and_coverage_per_account(archive: Archive) -> None:
     archive.store(fetch_media=False).ingest(page(
         _post("1", "A wonderful, historic day", PRESIDENT),
         _post("2", "A terrible, shameful ruling", PRESIDENT, days=-1),
-        _post("3", "Gracias a todos", PRESIDENT, days=-2, lang="es"),
+        _post("3", "Un acuerdo vergonzoso", PRESIDENT, days=-2, lang="es"),
         _post("4", "Great news for our farmers", PRESIDENT, days=1),  # the next week
         _post("5", "We are happy with the talks", MINISTER),
         _post("6", "RT @president: A wonderful, historic day", MINISTER, kind="repost", reposted_id="1"),
@@ -58,7 +58,7 @@ def test_weekly_mean_spread_and_coverage_per_account(archive: Archive) -> None:
     assert week.mean == pytest.approx(statistics.fmean(scores))
     assert week.stdev == pytest.approx(statistics.stdev(scores))
     assert (week.coverage.total, week.coverage.scored) == (3, 2)
-    assert week.coverage.reasons == {"unsupported_language:es": 1}
+    assert week.coverage.reasons == {"low_confidence:es": 1}
     single = rows[("president", date(2025, 3, 17))]
     assert single.stdev is None and single.coverage.total == 1
     # Reposts are the original author's words: left out unless asked for.
@@ -88,7 +88,7 @@ def test_cascade_compares_an_original_with_its_quotes_and_replies(archive: Archi
     cascade = cascades[0]
     responses = [tones[ids[p]].score for p in ("2", "3", "4")]
     assert cascade.responses.total == 4 and cascade.responses.scored == 3
-    assert cascade.responses.reasons == {"unsupported_language:es": 1}
+    assert cascade.responses.reasons == {"low_confidence:es": 1}
     assert cascade.responses_mean == pytest.approx(statistics.fmean(responses))  # type: ignore[arg-type]
     assert cascade.quotes_mean == pytest.approx(tones[ids["2"]].score)
     assert cascade.replies_mean == pytest.approx(statistics.fmean(responses[1:]))  # type: ignore[arg-type]
@@ -103,17 +103,28 @@ def test_key_statement_lines_show_tone_and_abstentions(archive: Archive) -> None
 
     archive.store(fetch_media=False).ingest(page(
         _post("1", "Oopsie... Too late 😂", PRESIDENT),
-        _post("2", "Un acuerdo histórico", PRESIDENT, lang="es"),
+        _post("2", "Un acuerdo vergonzoso", PRESIDENT, lang="es"),
         _post("3", "", MINISTER, kind="repost", reposted_id="1"),
         _post("4", "A disgraceful joke", CRITIC, kind="quote", quoted_id="1"),
+        _post("5", "Gracias al secretario Rubio por su amistad. ¡Un gran día para El Salvador!", PRESIDENT,
+              lang="es"),
     ))
-    assert "tone: 0 of 4 posts scored (0.0%); not scored: not_analyzed 4" in key_statement_lines(archive.engine)[-2]
+    assert "tone: 0 of 5 posts scored (0.0%); not scored: not_analyzed 5" in key_statement_lines(archive.engine)[-2]
     run_tone(archive.engine)
     lines = key_statement_lines(archive.engine, limit=2)
     assert lines[1].startswith("  @president (2 responses/reposts): neutral")
     assert "POSSIBLE IRONY" in lines[1] and lines[2] == '      "Oopsie... Too late 😂"'
-    assert lines[3] == "  @president (0 responses/reposts): no score: unsupported_language:es (es by platform)"
+    assert lines[3] == ("  @president (0 responses/reposts): no score: low_confidence:es "
+                        "(es by platform, confidence 0.41, bar 1.1)")
     # Coverage counts every post: the repost reads its original, the quote has its own words;
     # then one example of each abstention reason.
-    assert lines[5:] == ["  tone: 3 of 4 posts scored (75.0%); not scored: unsupported_language:es 1",
-                         '  e.g. unsupported_language:es: @president "Un acuerdo histórico"']
+    # The tracked accounts' Spanish statements, most confident first: scored at or above the bar,
+    # abstaining below it, each with its confidence.
+    assert lines[5:] == [
+        "  Spanish statements of tracked accounts: 1 of 2 scored (confidence >= 1.1), the rest abstain:",
+        "    @president: positive +0.76 (evomsa-ha_es, es by platform, confidence 1.53, bar 1.1)",
+        '        "Gracias al secretario Rubio por su amistad. ¡Un gran día para El Salv…"',
+        "    @president: no score: low_confidence:es (es by platform, confidence 0.41, bar 1.1)",
+        '        "Un acuerdo vergonzoso"',
+        "  tone: 4 of 5 posts scored (80.0%); not scored: low_confidence:es 1",
+        '  e.g. low_confidence:es: @president "Un acuerdo vergonzoso"']

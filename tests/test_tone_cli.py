@@ -21,7 +21,7 @@ def archiver(*args: str) -> subprocess.CompletedProcess[str]:
 def _archive(tmp_path: Path) -> Path:
     target = tmp_path / "arch"
     handle = open_archive(target, create=True)
-    spanish = post(pid="1900000000000000002", text="Gracias a todos", author=account(1, "president"))
+    spanish = post(pid="1900000000000000002", text="Un acuerdo vergonzoso", author=account(1, "president"))
     spanish.lang = "es"
     handle.store(fetch_media=False).ingest(page(post(text="Oopsie... Too late 😂"), spanish))
     handle.close()
@@ -35,14 +35,18 @@ def test_tone_run_show_and_coverage(tmp_path: Path) -> None:
     result = orjson.loads(ran.stdout)
     assert (result["analysed"], result["already"]) == (2, 0)
     assert result["coverage"] == {"total": 2, "scored": 1, "share": 0.5,
-                                  "reasons": {"unsupported_language:es": 1}}
+                                  "reasons": {"low_confidence:es": 1}}
 
     shown = archiver("tone", "show", "https://x.com/user1/status/1900000000000000001", "--archive", target)
     assert shown.returncode == 0, shown.stderr
     assert "POSSIBLE IRONY" in shown.stdout and "textblob:  -0.300" in shown.stdout
     spanish = archiver("tone", "show", "1900000000000000002", "--archive", target, "--json")
-    assert orjson.loads(spanish.stdout)["abstain_reason"] == "unsupported_language:es"
-    assert orjson.loads(spanish.stdout)["score"] is None
+    shown_es = orjson.loads(spanish.stdout)
+    assert shown_es["abstain_reason"] == "low_confidence:es" and shown_es["score"] is None
+    assert shown_es["lang"] == "es" and 0 < shown_es["confidence"] < 1.1 and "es:evomsa" in shown_es["analyzer_version"]
+    text = archiver("tone", "show", "1900000000000000002", "--archive", target).stdout
+    assert "no score: low_confidence:es (es by platform, confidence 0.41, bar 1.1)" in text
+    assert "language: es (by platform)" in text and "evomsa:    +0.405" in text and "analyzer:  r1+" in text
 
 
 def test_unknown_post_is_a_one_line_error(tmp_path: Path) -> None:
@@ -57,13 +61,11 @@ def test_analyze_runs_tone_incrementally(tmp_path: Path) -> None:
     try:
         step = dict(STEPS)["tone"]
         first = step(handle.engine, False)
-        assert (first["analysed"], first["already"]) == (2, 0) and first["coverage"]["scored"] == 1
+        assert (first.analysed, first.already) == (2, 0) and first.coverage.scored == 1
         second = step(handle.engine, False)
-        assert (second["analysed"], second["already"]) == (0, 2)
-        assert second["analysis_run_id"] > first["analysis_run_id"]
-        from analysis.tone_show import step_line
-
-        assert step_line(second).startswith("tone: 0 contents scored or abstained, 2 already done; 1 of 2 posts "
-                                            "scored (50.0%); not scored: unsupported_language:es 1 (analyzer r")
+        assert (second.analysed, second.already) == (0, 2)
+        assert second.analysis_run_id > first.analysis_run_id
+        assert second.line().startswith("tone: 0 contents scored or abstained, 2 already done; 1 of 2 posts "
+                                      "scored (50.0%); not scored: low_confidence:es 1 (analyzer r")
     finally:
         handle.close()

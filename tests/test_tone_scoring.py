@@ -1,4 +1,4 @@
-"""Tone scoring of single texts: the behaviour issue 5 asks for, with no database involved."""
+"""Tone scoring of single texts: the behaviour docs/tone.md describes, with no database involved."""
 
 from __future__ import annotations
 
@@ -64,13 +64,19 @@ def test_a_handle_with_a_sentiment_word_is_not_read() -> None:
     assert strip_platform_text("Thanks @GoodNews for the #great coverage") == "Thanks for the great coverage"
 
 
-def test_spanish_abstains_with_its_reason_never_zero() -> None:
-    for hint in ("es", "es-MX", None):
-        tone = score_text("Gracias a todos por el apoyo y la amistad de nuestros aliados", hint)
+def test_an_unsupported_language_abstains_with_its_reason_never_zero() -> None:
+    for hint in ("de", "de-AT", None):
+        tone = score_text("Vielen Dank an alle für die Unterstützung und die Freundschaft unserer Verbündeten", hint)
         assert tone.score is None and tone.label is None
-        assert tone.abstain_reason == "unsupported_language:es"
-        assert tone.lang == "es"
-    assert score_text("Gracias a todos por el apoyo", None).lang_method == "detector"
+        assert tone.abstain_reason == "unsupported_language:de"
+        assert tone.lang == "de"
+    assert score_text("Vielen Dank an alle für die Unterstützung", None).lang_method == "detector"
+
+
+def test_spanish_goes_to_its_own_reader_whatever_the_tag_form() -> None:
+    for hint in ("es", "es-MX", None):
+        tone = score_text("Estoy harto de tanta corrupción, mentiras y abusos de poder.", hint)
+        assert tone.lang == "es" and tone.method == "evomsa-ha_es" and tone.label == "negative"
 
 
 def test_an_unsupported_language_keeps_its_emoji_tone_but_no_score() -> None:
@@ -152,7 +158,8 @@ def test_nothing_needs_nltk_data(tmp_path: Path) -> None:
         from textblob import TextBlob
         from analysis.tone import score_text
         for text, lang in [("This is not good at all. Terrible!", "en"), ("Too late 😂", "en"),
-                           ("Gracias", None), ("😡", None), ("Thank you for your friendship", "und")]:
+                           ("Gracias", None), ("😡", None), ("Thank you for your friendship", "und"),
+                           ("Estoy harto de tanta corrupción", "es")]:
             score_text(text, lang)
             TextBlob(text).sentiment
         print("ok")

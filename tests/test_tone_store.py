@@ -13,7 +13,7 @@ from analysis.tone_store import T_TONE, coverage, post_tone, post_tones, run_ton
 from archiver.archive import Archive
 from archiver.collectors.records import PostRecord
 from archiver.db import upgrade
-from archiver.store import T_POST
+from archiver.tables import T_POST
 from tests.factories import T0, account, page, post
 
 
@@ -37,10 +37,10 @@ def _tone_rows(archive: Archive) -> list[tuple[str, str, float | None, str | Non
 def test_each_content_is_scored_once_and_a_rerun_skips_it(archive: Archive) -> None:
     store = archive.store(fetch_media=False)
     store.ingest(page(_post("1", "A wonderful day for our nation"), _post("2", "A terrible, shameful decision"),
-                      _post("3", "Gracias a todos", lang="es")))
+                      _post("3", "Un acuerdo vergonzoso", lang="es")))
     first = run_tone(archive.engine)
     assert (first.analysed, first.already) == (3, 0)
-    assert first.reasons == {"unsupported_language:es": 1}
+    assert first.reasons == {"low_confidence:es": 1}
     again = run_tone(archive.engine)
     assert (again.analysed, again.already) == (0, 3)
     # Seeing the same posts again (a new capture, no content change) adds no work either.
@@ -114,14 +114,14 @@ def test_a_repost_of_a_post_not_in_the_archive(archive: Archive) -> None:
 
 def test_coverage_counts_every_post_and_each_reason(archive: Archive) -> None:
     store = archive.store(fetch_media=False)
-    store.ingest(page(_post("1", "A wonderful day"), _post("2", "Un día maravilloso", lang="es"),
+    store.ingest(page(_post("1", "A wonderful day"), _post("2", "Un acuerdo vergonzoso", lang="es"),
                       _post("3", "The meeting is on Tuesday"), _post("4", "🙏🙏", lang="zxx"),
                       _post("5", "Le ministre a salué la décision", lang=None)))
     assert coverage(archive.engine).reasons == {"not_analyzed": 5}
     run_tone(archive.engine)
     cover = coverage(archive.engine)
     assert (cover.total, cover.scored) == (5, 2)
-    assert cover.reasons == {"unsupported_language:es": 1, "unsupported_language:fr": 1, "no_signal": 1}
+    assert cover.reasons == {"low_confidence:es": 1, "unsupported_language:fr": 1, "no_signal": 1}
     assert cover.share == pytest.approx(0.4)
     assert "2 of 5 posts scored (40.0%)" in cover.summary()
     # An abstention is NULL in the table, never 0.0.

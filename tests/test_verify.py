@@ -14,7 +14,7 @@ from archiver.archive import Archive
 from archiver.collectors.records import AccountRecord, MediaRef, PostRecord
 from archiver.hashing import bluesky_cid
 from archiver.media import media_path
-from archiver.store import T_CAPTURE, T_MEDIA, T_SNAPSHOT
+from archiver.tables import T_CAPTURE, T_MEDIA, T_SNAPSHOT
 from archiver.verify import verify_archive
 from tests.factories import page, post
 

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
 from archiver.cli_common import ArchiveOpt, DbOpt, JsonOpt, QuietOpt, interactive
 from archiver.cli_parts.groups import export_app, import_app
+from archiver.platforms import names
 
 
 class GraphFormat(StrEnum):
@@ -23,20 +24,11 @@ class GraphNodes(StrEnum):
     accounts = "accounts"
 
 
-class FollowsPlatform(StrEnum):
-    x = "x"
-    bluesky = "bluesky"
 
-
-def _cascade_line(summary: dict[str, Any]) -> str:
-    edges = summary["edges"]
-    return (
-        f"cascades: {summary['cascades']} ({summary['recomputed']} recomputed, {summary['unchanged']} unchanged, "
-        f"{summary['removed']} removed); edges: {edges.get('exact', 0)} exact, {edges.get('inferred', 0)} "
-        f"inferred, {edges.get('root_default', 0)} root_default; {summary['missing_parents']} missing parents, "
-        f"{summary['unplaced']} unplaced reshares; {summary['amplification_rows']} amplification rows "
-        f"(analyzer v{summary['version']}, analysis run {summary['analysis_run_id']}, {summary['seconds']} s)"
-    )
+def _known_platform(value: str) -> str:
+    if value not in names():
+        raise typer.BadParameter(f"{value!r} is not one of {', '.join(map(repr, names()))}.")
+    return value
 
 
 def register(app: typer.Typer) -> None:
@@ -65,15 +57,11 @@ def register(app: typer.Typer) -> None:
             else:
                 summaries = run_analysis(handle.engine, force=force, only=only)
         if json_out:
-            typer.echo(orjson.dumps(summaries, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS).decode())
+            typer.echo(orjson.dumps({name: summary.as_dict() for name, summary in summaries.items()},
+                                    option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS).decode())
         elif not quiet:
-            for name, summary in summaries.items():
-                if name == "tone":
-                    from analysis.tone_show import step_line
-
-                    typer.echo(step_line(summary))
-                    continue
-                typer.echo(_cascade_line(summary) if name == "cascades" else f"{name}: {summary}")
+            for summary in summaries.values():
+                typer.echo(summary.line())
 
     @export_app.command("graph")
     def export_graph(
@@ -117,7 +105,8 @@ def register(app: typer.Typer) -> None:
     @import_app.command("follows")
     def import_follows(
         file: Annotated[Path, typer.Argument(help="CSV 'follower,followed' of account ids or known handles.")],
-        platform: Annotated[FollowsPlatform, typer.Option("--platform", "-p", help="x or bluesky.")],
+        platform: Annotated[str, typer.Option("--platform", "-p", help=" or ".join(names()) + ".",
+                                              callback=_known_platform)],
         archive: ArchiveOpt = None,
         db: DbOpt = None,
         quiet: QuietOpt = False,
@@ -127,7 +116,7 @@ def register(app: typer.Typer) -> None:
         from archiver.archive import open_archive
 
         with open_archive(archive, db, create=True) as handle:
-            result = run_import(handle, file, platform.value)
+            result = run_import(handle, file, platform)
         if not quiet:
             typer.echo(f"import run {result.run_id}: {result.rows} follows read, {result.new_follows} new; "
                        "run `archiver analyze` to use them")

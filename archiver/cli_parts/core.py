@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 
 from archiver.cli_common import ArchiveOpt, ConfigOpt, DbOpt, JsonOpt, QuietOpt, interactive
+from archiver.errors import EXIT_FAILED, EXIT_OK
 
 
 def _config_path(config: Path | None) -> Path:
@@ -22,10 +23,10 @@ def register(app: typer.Typer) -> None:
         from archiver.archive import open_archive
         from archiver.db import current_revision
 
-        handle = open_archive(archive, db, create=True)
-        if not quiet:
-            typer.echo(f"archive ready at {handle.location.redacted_url()} "
-                       f"(schema {current_revision(handle.engine)})")
+        with open_archive(archive, db, create=True) as handle:
+            if not quiet:
+                typer.echo(f"archive ready at {handle.location.redacted_url()} "
+                           f"(schema {current_revision(handle.engine)})")
 
     @app.command()
     def collect(
@@ -48,16 +49,13 @@ def register(app: typer.Typer) -> None:
 
         cfg = load_config(_config_path(config))
         chosen = cfg.select(source)
-        handle = open_archive(archive, db, create=init)
-        try:
+        with open_archive(archive, db, create=init) as handle:
             with progress_hook(interactive(quiet)) as hook:
                 outcome = run_collect(handle.store(cfg.media), cfg, chosen, secrets_from_env(), progress=hook,
                                       backfill=backfill)
-        finally:
-            handle.close()
-        if not quiet or outcome.status != "complete":
-            print_run(outcome, quiet=quiet)
-        raise typer.Exit(outcome.exit_code)
+            if not quiet or outcome.status != "complete":
+                print_run(outcome, quiet=quiet)
+            raise typer.Exit(outcome.exit_code)
 
     @app.command()
     def verify(archive: ArchiveOpt = None, db: DbOpt = None, quiet: QuietOpt = False,
@@ -68,20 +66,20 @@ def register(app: typer.Typer) -> None:
         from archiver.archive import open_archive
         from archiver.verify import verify_archive
 
-        handle = open_archive(archive, db)
-        report = verify_archive(handle.engine, handle.media_dir)
-        if json_out:
-            typer.echo(orjson.dumps({"ok": report.ok, "checked": report.checked,
-                                     "mismatches": [str(m) for m in report.mismatches]}).decode())
-        else:
-            for mismatch in report.mismatches:
-                typer.echo(f"MISMATCH {mismatch}", err=True)
-            if not quiet or not report.ok:
-                c = report.checked
-                verdict = "OK" if report.ok else f"FAILED: {len(report.mismatches)} mismatches"
-                typer.echo(f"verify {verdict}: {c['captures']} captures, {c['snapshots']} snapshots, "
-                           f"{c['cids']} Bluesky CIDs, {c['media']} media files checked")
-        raise typer.Exit(0 if report.ok else 1)
+        with open_archive(archive, db) as handle:
+            report = verify_archive(handle.engine, handle.media_dir)
+            if json_out:
+                typer.echo(orjson.dumps({"ok": report.ok, "checked": report.checked,
+                                         "mismatches": [str(m) for m in report.mismatches]}).decode())
+            else:
+                for mismatch in report.mismatches:
+                    typer.echo(f"MISMATCH {mismatch}", err=True)
+                if not quiet or not report.ok:
+                    c = report.checked
+                    verdict = "OK" if report.ok else f"FAILED: {len(report.mismatches)} mismatches"
+                    typer.echo(f"verify {verdict}: {c['captures']} captures, {c['snapshots']} snapshots, "
+                               f"{c['cids']} Bluesky CIDs, {c['media']} media files checked")
+            raise typer.Exit(EXIT_OK if report.ok else EXIT_FAILED)
 
     @app.command()
     def status(archive: ArchiveOpt = None, db: DbOpt = None, json_out: JsonOpt = False) -> None:
@@ -89,31 +87,26 @@ def register(app: typer.Typer) -> None:
         import orjson
 
         from archiver.archive import open_archive
+        from archiver.ops.coverage import coverage_gaps
         from archiver.queries import archive_summary
         from archiver.render_text import print_status
 
-        handle = open_archive(archive, db)
-        summary = archive_summary(handle.engine)
-        try:
-            from archiver.ops.coverage import coverage_gaps
-
+        with open_archive(archive, db) as handle:
+            summary = archive_summary(handle.engine)
             summary["coverage_gaps"] = coverage_gaps(handle.engine)
-        except ImportError:  # the operations capability is optional
-            pass
-        from archiver.interrupt import stale_runs
+            from archiver.interrupt import stale_runs
 
-        dead = [f"run {run_id}: still marked running, but its process {pid} is gone (interrupted; the next "
-                "writing command records it)" for run_id, pid in stale_runs(handle.engine)]
-        if dead:
-            summary["coverage_gaps"] = [*summary.get("coverage_gaps", []), *dead]
-        if json_out:
-            typer.echo(orjson.dumps(summary, option=orjson.OPT_INDENT_2).decode())
-        else:
-            print_status(summary)
+            dead = [f"run {run_id}: still marked running, but its process {pid} is gone (interrupted; the next "
+                    "writing command records it)" for run_id, pid in stale_runs(handle.engine)]
+            summary["coverage_gaps"] = [*summary["coverage_gaps"], *dead]
+            if json_out:
+                typer.echo(orjson.dumps(summary, option=orjson.OPT_INDENT_2).decode())
+            else:
+                print_status(summary)
 
     @app.command()
     def show(
-        post: Annotated[str, typer.Argument(help="Platform id, at:// URI, post URL, or archive row id.")],
+        post: Annotated[str, typer.Argument(help="Row id, platform id, edit id, post URL or at:// URI.")],
         archive: ArchiveOpt = None, db: DbOpt = None, json_out: JsonOpt = False,
     ) -> None:
         """Every archived version of one post, with its hashes and capture times."""
@@ -123,12 +116,12 @@ def register(app: typer.Typer) -> None:
         from archiver.queries import post_history
         from archiver.render_text import print_history
 
-        handle = open_archive(archive, db)
-        history = post_history(handle.engine, post)
-        if json_out:
-            typer.echo(orjson.dumps(history, option=orjson.OPT_INDENT_2).decode())
-        else:
-            print_history(history)
+        with open_archive(archive, db) as handle:
+            history = post_history(handle.engine, post)
+            if json_out:
+                typer.echo(orjson.dumps(history, option=orjson.OPT_INDENT_2).decode())
+            else:
+                print_history(history)
 
     @app.command()
     def demo(
@@ -139,7 +132,7 @@ def register(app: typer.Typer) -> None:
         """Collect the illustrative sandbox scenario twice (an edit, deletions, a rename), analyse and report."""
         import orjson
 
-        from archiver.demo import run_demo
+        from archiver.app.demo import run_demo
 
         def say(line: str) -> None:
             if not json_out and not quiet:
@@ -148,4 +141,4 @@ def register(app: typer.Typer) -> None:
         result = run_demo(out, say)
         if json_out:
             typer.echo(orjson.dumps(result.as_dict(), option=orjson.OPT_INDENT_2).decode())
-        raise typer.Exit(0 if result.verified else 1)
+        raise typer.Exit(EXIT_OK if result.verified else EXIT_FAILED)

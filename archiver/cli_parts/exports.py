@@ -11,9 +11,10 @@ import typer
 
 from archiver.cli_common import ArchiveOpt, DbOpt, QuietOpt
 from archiver.cli_parts.groups import export_app
+from archiver.platforms import names
 
 OutOpt = Annotated[Path | None, typer.Option("--out", "-o", help="Output file (default: standard output).")]
-PlatformOpt = Annotated[str | None, typer.Option("--platform", help="Only this platform: x or bluesky.")]
+PlatformOpt = Annotated[str | None, typer.Option("--platform", help=f"Only this platform: {' or '.join(names())}.")]
 
 
 def _out(out: Path | None) -> Path | None:
@@ -28,11 +29,11 @@ def _done(count: int, what: str, out: Path | None, quiet: bool) -> None:
 
 
 def _check_platform(platform: str | None) -> None:
-    from archiver.collectors.records import PLATFORMS
+    from archiver import platforms
     from archiver.errors import BadInputError
 
-    if platform is not None and platform not in PLATFORMS:
-        raise BadInputError(f"--platform must be one of {', '.join(PLATFORMS)}, not {platform!r}")
+    if platform is not None and platform not in platforms.names():
+        raise BadInputError(f"--platform must be one of {', '.join(platforms.names())}, not {platform!r}")
 
 
 def register(app: typer.Typer) -> None:

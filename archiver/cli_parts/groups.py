@@ -5,11 +5,14 @@ from __future__ import annotations
 
 import typer
 
-import_app = typer.Typer(help="Import files researchers already hold (twarc2 JSONL, X archive, Bluesky CAR).",
-                         no_args_is_help=True)
+from archiver import platforms
+
+_FORMATS = ", ".join(i.label for p in platforms.platforms() for i in p.importers)
+import_app = typer.Typer(help=f"Import files researchers already hold ({_FORMATS}).", no_args_is_help=True)
 export_app = typer.Typer(help="Export the archive for pandas, R, DuckDB, twarc tools and Gephi.",
                          no_args_is_help=True)
-sandbox_app = typer.Typer(help="The offline loopback sandbox of the X and Bluesky APIs.", no_args_is_help=True)
+sandbox_app = typer.Typer(help=f"The offline loopback sandbox of the {platforms.labels()} APIs.",
+                          no_args_is_help=True)
 
 
 def register(app: typer.Typer) -> None:

@@ -1,29 +1,24 @@
-"""``archiver import twarc | x-archive | bluesky-car``: bring in files researchers already hold."""
+"""``archiver import <format>``: bring in files researchers already hold.
+
+The formats come from the platform registry (X: ``twarc``, ``x-archive``; Bluesky:
+``bluesky-car``); ``import follows`` lives with the reshare-chain commands."""
 
 from __future__ import annotations
 
+import inspect
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import orjson
 import typer
 
+from archiver import platforms
 from archiver.cli_common import ArchiveOpt, DbOpt, JsonOpt, QuietOpt, interactive
 from archiver.cli_parts.groups import import_app
-from archiver.limits import (
-    DEFAULT,
-    MaxBlockOpt,
-    MaxCarOpt,
-    MaxDepthOpt,
-    MaxLineOpt,
-    MaxMemberOpt,
-    MaxNodesOpt,
-    MaxPartMediaOpt,
-    MaxRecordsOpt,
-    MaxTotalOpt,
-    limits,
-)
+from archiver.limits import DEFAULT, LIMIT_OPTIONS, limits
+from archiver.platforms import Importer
 
 if TYPE_CHECKING:
     from archiver.importers.runner import ImportOutcome, ImportSource
@@ -36,13 +31,14 @@ ReportDirOpt = Annotated[
 FetchMediaOpt = Annotated[
     bool, typer.Option("--fetch-media/--no-fetch-media", help="Download media the file links to.")
 ]
+HandleOpt = Annotated[str | None, typer.Option("--handle", help="The account's handle, if known.")]
 AllowLoopbackOpt = Annotated[bool, typer.Option(
     "--allow-loopback-media", help="Let --fetch-media reach 127.0.0.1/::1 (the sandbox, tests); never private "
     "or link-local addresses.")]
 
 
-def _print(outcome: ImportOutcome, as_json: bool, quiet: bool) -> None:
-    if as_json:
+def _print(outcome: ImportOutcome, json_out: bool, quiet: bool) -> None:
+    if json_out:
         sys.stdout.write(orjson.dumps(outcome.as_dict()).decode() + "\n")
         return
     if quiet:
@@ -59,7 +55,7 @@ def _print(outcome: ImportOutcome, as_json: bool, quiet: bool) -> None:
 
 
 def _run(sources: list[ImportSource], archive: Path | None, db: str | None, skip_bad: bool,
-         report_dir: Path | None, fetch_media: bool, as_json: bool, quiet: bool,
+         report_dir: Path | None, fetch_media: bool, json_out: bool, quiet: bool,
          allow_loopback: bool = False) -> None:
     from archiver.archive import open_archive
     from archiver.importers.runner import run_import
@@ -69,9 +65,9 @@ def _run(sources: list[ImportSource], archive: Path | None, db: str | None, skip
         store = handle.store(fetch_media, allow_loopback=allow_loopback)
         for source in sources:
             report = (report_dir or Path.cwd()) / f"{source.path.name}.skipped.jsonl"
-            with progress_hook(interactive(quiet) and not as_json) as hook:
+            with progress_hook(interactive(quiet) and not json_out) as hook:
                 outcome = run_import(store, source, skip_bad=skip_bad, report_path=report, progress=hook)
-            _print(outcome, as_json, quiet)
+            _print(outcome, json_out, quiet)
 
 
 def _existing(paths: list[Path]) -> list[Path]:
@@ -83,67 +79,53 @@ def _existing(paths: list[Path]) -> list[Path]:
     return paths
 
 
+def _command(importer: Importer) -> Callable[..., None]:
+    """A Typer command for one platform importer, with exactly the options its format supports.
+
+    Typer reads the parameters from ``__signature__``, so the command is built from the
+    importer's description rather than written out once per format.
+    """
+    files_type = list[Path] if importer.many else Path
+    params = [inspect.Parameter("files" if importer.many else "path", inspect.Parameter.POSITIONAL_OR_KEYWORD,
+                                annotation=Annotated[files_type, typer.Argument(help=importer.files_help)])]
+
+    def option(name: str, annotation: Any, default: Any) -> None:
+        params.append(inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, annotation=annotation, default=default))
+
+    if importer.skip_bad:
+        option("skip_bad", SkipBadOpt, False)
+        option("report_dir", ReportDirOpt, None)
+    if importer.fetch_media:
+        option("fetch_media", FetchMediaOpt, False)
+        option("allow_loopback_media", AllowLoopbackOpt, False)
+    if importer.handle:
+        option("handle", HandleOpt, None)
+    option("archive", ArchiveOpt, None)
+    option("db", DbOpt, None)
+    option("json_out", JsonOpt, False)
+    option("quiet", QuietOpt, False)
+    for name, annotation in LIMIT_OPTIONS.items():  # the bounds on hostile files (docs/security.md)
+        option(name, annotation, getattr(DEFAULT, name))
+
+    def command(**given: Any) -> None:
+        files = given["files"] if importer.many else [given["path"]]
+        bounds = limits(**{name: given[name] for name in LIMIT_OPTIONS})
+        sources = [importer.open(path, given.get("handle")) for path in _existing(files)]
+        for source in sources:
+            if hasattr(source, "limits"):
+                source.limits = bounds
+        _run(sources, given["archive"], given["db"], given.get("skip_bad", False), given.get("report_dir"),
+             given.get("fetch_media", False), given["json_out"], given["quiet"],
+             given.get("allow_loopback_media", False))
+
+    command.__signature__ = inspect.Signature(params)  # type: ignore[attr-defined]
+    command.__doc__ = importer.help
+    command.__name__ = "import_" + importer.command.replace("-", "_")
+    return command
+
+
 def register(app: typer.Typer) -> None:
-    @import_app.command("twarc")
-    def import_twarc(
-        files: Annotated[list[Path], typer.Argument(help="twarc2 JSONL files (raw pages or flattened; .gz ok).")],
-        skip_bad: SkipBadOpt = False,
-        report_dir: ReportDirOpt = None,
-        fetch_media: FetchMediaOpt = False,
-        allow_loopback_media: AllowLoopbackOpt = False,
-        archive: ArchiveOpt = None,
-        db: DbOpt = None,
-        as_json: JsonOpt = False,
-        quiet: QuietOpt = False,
-        max_line_bytes: MaxLineOpt = DEFAULT.line_bytes,
-        max_total_bytes: MaxTotalOpt = DEFAULT.total_bytes,
-    ) -> None:
-        """Import twarc2 JSONL: each file completely or not at all, resumable, never twice."""
-        from archiver.importers.twarc import TwarcSource
-
-        bounds = limits(line_bytes=max_line_bytes, total_bytes=max_total_bytes)
-        sources: list[ImportSource] = [TwarcSource(p, bounds) for p in _existing(files)]
-        _run(sources, archive, db, skip_bad, report_dir, fetch_media, as_json, quiet, allow_loopback_media)
-
-    @import_app.command("x-archive")
-    def import_x_archive(
-        path: Annotated[Path, typer.Argument(help="The X 'download your archive' zip, or its unpacked folder.")],
-        skip_bad: SkipBadOpt = False,
-        report_dir: ReportDirOpt = None,
-        archive: ArchiveOpt = None,
-        db: DbOpt = None,
-        as_json: JsonOpt = False,
-        quiet: QuietOpt = False,
-        max_member_bytes: MaxMemberOpt = DEFAULT.member_bytes,
-        max_total_bytes: MaxTotalOpt = DEFAULT.total_bytes,
-        max_part_media_bytes: MaxPartMediaOpt = DEFAULT.part_media_bytes,
-    ) -> None:
-        """Import an X account archive: tweets, long posts, deleted tweets, the account, media."""
-        from archiver.importers.x_archive import XArchiveSource
-
-        bounds = limits(member_bytes=max_member_bytes, total_bytes=max_total_bytes,
-                        part_media_bytes=max_part_media_bytes)
-        sources: list[ImportSource] = [XArchiveSource(p, bounds) for p in _existing([path])]
-        _run(sources, archive, db, skip_bad, report_dir, False, as_json, quiet)
-
-    @import_app.command("bluesky-car")
-    def import_bluesky_car(
-        files: Annotated[list[Path], typer.Argument(help="Repo exports (com.atproto.sync.getRepo .car files).")],
-        handle: Annotated[str | None, typer.Option("--handle", help="The account's handle, if known.")] = None,
-        archive: ArchiveOpt = None,
-        db: DbOpt = None,
-        as_json: JsonOpt = False,
-        quiet: QuietOpt = False,
-        max_car_bytes: MaxCarOpt = DEFAULT.car_bytes,
-        max_block_bytes: MaxBlockOpt = DEFAULT.block_bytes,
-        max_mst_nodes: MaxNodesOpt = DEFAULT.mst_nodes,
-        max_depth: MaxDepthOpt = DEFAULT.depth,
-        max_records: MaxRecordsOpt = DEFAULT.records,
-    ) -> None:
-        """Import Bluesky repo CARs: every block's hash checked, the whole tree walked."""
-        from archiver.importers.bluesky_car import CarSource
-
-        bounds = limits(car_bytes=max_car_bytes, block_bytes=max_block_bytes, mst_nodes=max_mst_nodes,
-                        depth=max_depth, records=max_records)
-        sources: list[ImportSource] = [CarSource(p, handle, bounds) for p in _existing(files)]
-        _run(sources, archive, db, False, None, False, as_json, quiet)
+    """One ``archiver import <format>`` per importer of every registered platform."""
+    for platform in platforms.platforms():
+        for importer in platform.importers:
+            import_app.command(importer.command)(_command(importer))

@@ -35,8 +35,8 @@ def register(app: typer.Typer) -> None:
         75 another run holds the lock. Logs are JSON lines on stderr (--quiet: only problems)."""
         import os
 
+        from archiver.app.run import RunOptions, parse_every, run_scheduled
         from archiver.ops import logging as oplog
-        from archiver.ops.run import RunOptions, parse_every, run_scheduled
         from archiver.progress import progress_hook
 
         oplog.configure(quiet=quiet, log_file=log_file)
@@ -70,11 +70,8 @@ def register(app: typer.Typer) -> None:
         from archiver.archive import open_archive
         from archiver.ops.copy import copy_archive
 
-        source = open_archive(archive, db)
-        try:
+        with open_archive(archive, db) as source:
             report = copy_archive(source, to, to_archive=to_archive, batch=batch)
-        finally:
-            source.close()
         if json_out:
             typer.echo(orjson.dumps(report.as_dict()).decode())
         elif not quiet:

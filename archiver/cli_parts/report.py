@@ -19,7 +19,7 @@ def register(app: typer.Typer) -> None:
         archive: ArchiveOpt = None,
         db: DbOpt = None,
         quiet: QuietOpt = False,
-        json: JsonOpt = False,
+        json_out: JsonOpt = False,
     ) -> None:
         """Build the static report site: overview, accounts, post evidence, cascades, method."""
         import orjson
@@ -29,14 +29,10 @@ def register(app: typer.Typer) -> None:
         from archiver.progress import progress_hook
         from reports.build import build_site
 
-        handle = open_archive(archive, db)
-        out_dir(out)
-        try:
-            with progress_hook(interactive(quiet)) as hook:
-                built = build_site(handle.engine, handle.media_dir, out, incremental=not full, progress=hook)
-        finally:
-            handle.close()
-        if json:
+        with open_archive(archive, db) as handle, progress_hook(interactive(quiet)) as hook:
+            out_dir(out)
+            built = build_site(handle.engine, handle.media_dir, out, incremental=not full, progress=hook)
+        if json_out:
             typer.echo(orjson.dumps(built.as_dict()).decode())
         elif not quiet:
             typer.echo(f"report: {built.pages} pages; {built.written} files written, {built.skipped} unchanged, "

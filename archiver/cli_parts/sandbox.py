@@ -6,11 +6,13 @@ from typing import Annotated
 
 import typer
 
+from archiver import platforms
 from archiver.cli_parts.groups import sandbox_app
 
 
 def register(app: typer.Typer) -> None:
-    @sandbox_app.command("serve")
+    @sandbox_app.command("serve", help=f"Serve the illustrative scenario as fake {platforms.labels()} APIs on "
+                                       "127.0.0.1.")
     def serve(
         port: Annotated[int, typer.Option("--port", help="Port on 127.0.0.1 (0 picks a free one).")] = 8765,
         step: Annotated[int, typer.Option("--step", help="Scenario step to serve (1 or 2).")] = 1,
@@ -19,7 +21,6 @@ def register(app: typer.Typer) -> None:
                              "malformed=0.02,reset_header_missing=0.5,seed=7")] = None,
         verbose: Annotated[bool, typer.Option("--verbose", help="Log every request.")] = False,
     ) -> None:
-        """Serve the illustrative scenario as fake X and Bluesky APIs on 127.0.0.1."""
         from archiver.errors import BadInputError
         from archiver.sandbox.config import sandbox_config_toml
         from archiver.sandbox.scenario import MAX_STEP, SYNTHETIC_NOTICE

@@ -12,7 +12,8 @@ import typer
 
 from archiver.cli_common import ArchiveOpt, DbOpt, JsonOpt, QuietOpt
 
-tone_app = typer.Typer(help="Tone of statements: TextBlob + VADER + emoji, with honest abstentions.",
+tone_app = typer.Typer(help="Tone of statements: TextBlob + VADER + emoji (English), EvoMSA when confident (Spanish), "
+                       "with honest abstentions.",
                        no_args_is_help=True)
 
 
@@ -34,9 +35,9 @@ def register(app: typer.Typer) -> None:
         from analysis.tone_store import coverage, run_tone
         from archiver.archive import open_archive
 
-        handle = open_archive(archive, db)
-        result = run_tone(handle.engine, force=force)
-        cover = coverage(handle.engine)
+        with open_archive(archive, db) as handle:
+            result = run_tone(handle.engine, force=force)
+            cover = coverage(handle.engine)
         if json_out:
             _echo_json({**result.as_dict(), "coverage": cover.as_dict()})
         elif not quiet:
@@ -46,7 +47,7 @@ def register(app: typer.Typer) -> None:
 
     @tone_app.command("show")
     def show(
-        post: Annotated[str, typer.Argument(help="Post id, platform id (tweet id, at:// URI) or URL.")],
+        post: Annotated[str, typer.Argument(help="Row id, platform id, edit id, post URL or at:// URI.")],
         archive: ArchiveOpt = None, db: DbOpt = None, json_out: JsonOpt = False,
     ) -> None:
         """A post's tone with each reader's figure, or the reason it has none."""
@@ -56,8 +57,8 @@ def register(app: typer.Typer) -> None:
         from analysis.tone_store import post_tone
         from archiver.archive import open_archive
 
-        handle = open_archive(archive, db)
-        tone = post_tone(handle.engine, find_post(handle.engine, post))
+        with open_archive(archive, db) as handle:
+            tone = post_tone(handle.engine, find_post(handle.engine, post))
         assert tone is not None  # find_post found it
         if json_out:
             _echo_json(asdict(tone))
@@ -71,8 +72,8 @@ def register(app: typer.Typer) -> None:
         from analysis.tone_store import coverage
         from archiver.archive import open_archive
 
-        handle = open_archive(archive, db)
-        cover = coverage(handle.engine)
+        with open_archive(archive, db) as handle:
+            cover = coverage(handle.engine)
         if json_out:
             _echo_json(cover.as_dict())
         else:
@@ -88,13 +89,13 @@ def register(app: typer.Typer) -> None:
         from analysis.tone_aggregates import weekly_by_account
         from archiver.archive import open_archive
 
-        handle = open_archive(archive, db)
-        rows = weekly_by_account(handle.engine, include_reposts=include_reposts)
-        if json_out:
-            _echo_json([r.as_dict() for r in rows])
-            return
-        for r in rows:
-            mean = "   -  " if r.mean is None else f"{r.mean:+.3f}"
-            spread = "  -  " if r.stdev is None else f"{r.stdev:.3f}"
-            typer.echo(f"{r.platform:8s} @{r.handle or r.account_id!s:24s} {r.week_start}  mean {mean}  "
-                       f"sd {spread}  scored {r.coverage.scored}/{r.coverage.total}")
+        with open_archive(archive, db) as handle:
+            rows = weekly_by_account(handle.engine, include_reposts=include_reposts)
+            if json_out:
+                _echo_json([r.as_dict() for r in rows])
+                return
+            for r in rows:
+                mean = "   -  " if r.mean is None else f"{r.mean:+.3f}"
+                spread = "  -  " if r.stdev is None else f"{r.stdev:.3f}"
+                typer.echo(f"{r.platform:8s} @{r.handle or r.account_id!s:24s} {r.week_start}  mean {mean}  "
+                           f"sd {spread}  scored {r.coverage.scored}/{r.coverage.total}")

@@ -18,7 +18,7 @@ class SourceState:
 
     account_id: str | None = None  # the platform's stable id (X user id, DID), when known
     handle: str | None = None
-    newest_id: str | None = None  # X: since_id for incremental timelines
+    newest_id: str | None = None  # where an incremental read starts (X: since_id), from the platform
     archived_ids: list[str] = field(default_factory=list)  # this account's live posts, to refresh
     tracked_ids: list[str] = field(default_factory=list)  # originals whose quotes/reposts/replies to follow
     backfill: bool = False  # Bluesky: also fetch the whole repo as a CAR (com.atproto.sync.getRepo)
@@ -35,13 +35,7 @@ class Collector(Protocol):
 def make_collector(
     platform: str, settings: PlatformSettings, secrets: Secrets, sleep: Callable[[float], None] | None = None
 ) -> Collector:
-    """Build the collector for ``platform``; the only place that knows both exist."""
-    if platform == "x":
-        from archiver.collectors.x import XCollector
+    """Build the collector for ``platform`` through the registry (ConfigError if unknown)."""
+    from archiver import platforms
 
-        return XCollector(settings, secrets, sleep=sleep)
-    if platform == "bluesky":
-        from archiver.collectors.bluesky import BlueskyCollector
-
-        return BlueskyCollector(settings, secrets, sleep=sleep)
-    raise ValueError(f"unknown platform {platform!r}")
+    return platforms.get(platform).collector(settings, secrets, sleep)

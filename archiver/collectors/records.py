@@ -9,14 +9,15 @@ at most the page in flight.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, Literal
 
-Platform = Literal["x", "bluesky"]
+from archiver.timeutil import iso_utc
+
+Platform = str  # a registered platform name (archiver.platforms.names())
 Kind = Literal["post", "repost", "quote", "reply"]
 Status = Literal["live", "deleted", "unavailable"]
 
-PLATFORMS: tuple[str, ...] = ("x", "bluesky")
 KINDS: tuple[str, ...] = ("post", "repost", "quote", "reply")
 STATUSES: tuple[str, ...] = ("live", "deleted", "unavailable")
 
@@ -115,7 +116,7 @@ class StatusClaim:
     Only a *definitive* answer may become a claim: X's per-id ``Not Found Error`` (deleted),
     ``Authorization Error`` (unavailable: protected or suspended), Bluesky ``get_posts`` omitting a
     URI that the account's repo no longer holds (deleted). Timeouts, 5xx and rate limits never
-    produce a claim (DESIGN.md principle 4).
+    produce a claim.
     """
 
     platform: Platform
@@ -190,11 +191,3 @@ def normalized_content(post: PostRecord, media_hashes: list[str | None]) -> dict
     }
 
 
-def iso_utc(moment: datetime) -> str:
-    """ISO 8601 in UTC with milliseconds and ``Z``: the one textual time format in hashed content."""
-    # isoformat, not strftime: the same text for every year from 1000 on, several times faster
-    if moment.tzinfo is None:
-        return moment.isoformat(timespec="milliseconds") + "Z"
-    if moment.tzinfo is not UTC:
-        moment = moment.astimezone(UTC)
-    return moment.isoformat(timespec="milliseconds")[:-6] + "Z"  # drop "+00:00"

@@ -8,13 +8,14 @@ strings, never numbers, so that no reader turns a 64-bit X id into a float.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Select, select
 from sqlalchemy.engine import Engine
 
-from archiver.store import T_ACCOUNT, T_POST, T_SIGHTING, T_SNAPSHOT
+from archiver.tables import T_ACCOUNT, T_POST, T_SIGHTING, T_SNAPSHOT
+from archiver.timeutil import iso_z
 
 POST_COLUMNS: tuple[str, ...] = (
     "platform", "platform_id", "url", "kind", "author_id", "author_handle", "author_name", "created_at",
@@ -37,11 +38,7 @@ YIELD_PER = 2000
 
 def iso(moment: datetime | None) -> str | None:
     """ISO 8601 UTC with ``Z`` (microseconds kept when present)."""
-    if moment is None:
-        return None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
+    return None if moment is None else iso_z(moment)
 
 
 def _latest(column: Any, post_id: Any) -> Any:

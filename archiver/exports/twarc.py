@@ -21,7 +21,7 @@ from sqlalchemy.engine import Engine
 
 from archiver import __version__
 from archiver.exports.rows import YIELD_PER, iso
-from archiver.store import T_ACCOUNT, T_POST, T_SNAPSHOT, T_SNAPSHOT_MEDIA
+from archiver.tables import T_ACCOUNT, T_POST, T_SNAPSHOT, T_SNAPSHOT_MEDIA
 
 _DROP = ("__twarc", "author", "in_reply_to_user")  # what `twarc2 flatten` adds to a tweet
 

@@ -25,20 +25,18 @@ from pathlib import Path
 from typing import Any, Protocol, cast
 
 import orjson
-from sqlalchemy import Table, insert, select, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.engine import Connection
 
 from archiver import __version__
 from archiver.collectors.records import CaptureRecord, Page
 from archiver.db import writer
 from archiver.errors import BadInputError
-from archiver.importers.models import ImportFile
 from archiver.interrupt import interrupted, is_interruption, raise_if_interrupted
 from archiver.storable import check_page
-from archiver.store import T_RUN, PageResult, Store
+from archiver.store import PageResult, Store
+from archiver.tables import T_IMPORT, T_RUN
 from archiver.timeutil import to_db, utcnow
-
-T_IMPORT: Table = ImportFile.__table__  # type: ignore[assignment,attr-defined]
 
 BATCH_POSTS = 5000  # posts per transaction: big enough that commits are cheap, small enough to resume
 BATCH_PAGES = 500
@@ -73,11 +71,34 @@ class ImportSource(Protocol):
     def items(self, file_sha256: str) -> Iterator[Item]: ...
 
 
-@dataclass
+@dataclass(frozen=True, slots=True)
 class ImportOutcome:
+    """How one file's import went (``status``: imported, resumed or already imported)."""
+
     file: str
     format: str
-    status: str  # imported | resumed | already imported
+    status: str
+    import_id: int | None
+    run_id: int | None
+    file_sha256: str
+    posts: int
+    skipped: int
+    report_path: str | None
+    result: PageResult
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"file": self.file, "format": self.format, "status": self.status, "import_id": self.import_id,
+                "run_id": self.run_id, "file_sha256": self.file_sha256, "posts": self.posts,
+                "skipped": self.skipped, "report": self.report_path, **self.result.as_dict()}
+
+
+@dataclass
+class _ImportTally:
+    """The outcome while the import runs (the run row records it even if the import fails)."""
+
+    file: str
+    format: str
+    status: str
     import_id: int | None = None
     run_id: int | None = None
     file_sha256: str = ""
@@ -86,10 +107,12 @@ class ImportOutcome:
     report_path: str | None = None
     result: PageResult = field(default_factory=PageResult)
 
+    def outcome(self) -> ImportOutcome:
+        return ImportOutcome(self.file, self.format, self.status, self.import_id, self.run_id, self.file_sha256,
+                             self.posts, self.skipped, self.report_path, self.result)
+
     def as_dict(self) -> dict[str, Any]:
-        return {"file": self.file, "format": self.format, "status": self.status, "import_id": self.import_id,
-                "run_id": self.run_id, "file_sha256": self.file_sha256, "posts": self.posts,
-                "skipped": self.skipped, "report": self.report_path, **self.result.as_dict()}
+        return self.outcome().as_dict()
 
 
 def file_fingerprint(path: Path) -> tuple[str, int]:
@@ -316,12 +339,12 @@ def _run_import(
     progress: Callable[[str, int], None] | None,
 ) -> ImportOutcome:
     sha, size = source.fingerprint()
-    outcome = ImportOutcome(file=str(source.path), format=source.format, status="imported", file_sha256=sha)
+    outcome = _ImportTally(file=str(source.path), format=source.format, status="imported", file_sha256=sha)
     existing = _existing(store, source.format, sha)
     if existing is not None and existing["status"] == "complete":
         outcome.status = "already imported"
         outcome.import_id = existing["id"]
-        return outcome
+        return outcome.outcome()
     bad: list[BadRow] = []
     validator = None if skip_bad else _Validator(source, sha)
     try:
@@ -362,10 +385,10 @@ def _run_import(
         raise_if_interrupted()  # a Ctrl-C that the database driver wrapped ends as one, exit 130
         raise
     store.finish_run(run_id, "complete", outcome.as_dict(), [r.message() for r in bad[:100]])
-    return outcome
+    return outcome.outcome()
 
 
-def _write(store: Store, outcome: ImportOutcome, import_id: int, run_id: int,
+def _write(store: Store, outcome: _ImportTally, import_id: int, run_id: int,
            batch: tuple[list[Page], int, int], progress: Callable[[str, int], None] | None,
            conn: Connection | None) -> None:
     """One batch and its checkpoint, in ``conn``'s open transaction or a transaction of its own."""

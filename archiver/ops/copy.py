@@ -28,8 +28,8 @@ from sqlmodel import SQLModel
 import archiver.schema  # noqa: F401  (registers every capability's tables)
 from archiver.archive import Archive, open_archive
 from archiver.db import writer
-from archiver.errors import BadInputError, IntegrityError
-from archiver.timeutil import to_db
+from archiver.errors import BadInputError, HashMismatchError
+from archiver.timeutil import iso_offset
 from archiver.verify import verify_archive
 
 DEFAULT_BATCH = 1000
@@ -65,7 +65,7 @@ def _rows(engine: Engine, table: Table, batch: int) -> Iterator[list[dict[str, A
 def _canonical(value: Any) -> Any:
     """One textual form per value, whichever database it came from."""
     if isinstance(value, datetime):
-        return to_db(value).isoformat()
+        return iso_offset(value)
     if isinstance(value, (bytes, bytearray, memoryview)):
         return hashlib.sha256(bytes(value)).hexdigest()
     return value
@@ -126,12 +126,12 @@ def copy_archive(
 ) -> CopyReport:
     """Copy ``source`` into ``to`` (a database URL, or a directory for an SQLite archive), then
     verify. Raises ``BadInputError`` (exit 2) for a non-empty or identical target and
-    ``IntegrityError`` (exit 1) if the target does not match after the copy."""
+    ``HashMismatchError`` (exit 1) if the target does not match after the copy."""
     if "://" in to:
         target = open_archive(to_archive or source.location.directory, to, create=True)
     else:
         target = open_archive(Path(to), None, create=True)
-    try:
+    with target:
         if target.location.db_url == source.location.db_url:
             raise BadInputError("--to: the target is the source archive itself")
         tables = copy_tables(source.engine)
@@ -150,19 +150,17 @@ def copy_archive(
         report.media_files = _copy_media(source.media_dir, target.media_dir)
         _prove(source, target, tables, batch, report)
         return report
-    finally:
-        target.close()
 
 
 def _prove(source: Archive, target: Archive, tables: list[Table], batch: int, report: CopyReport) -> None:
     for table in tables:
         ours, theirs = table_digest(source.engine, table, batch), table_digest(target.engine, table, batch)
         if ours != theirs:
-            raise IntegrityError(f"copy check failed: table {table.name} differs in the target "
-                                 f"({ours[0]} rows in the source, {theirs[0]} in the target)")
+            raise HashMismatchError(f"copy check failed: table {table.name} differs in the target "
+                                    f"({ours[0]} rows in the source, {theirs[0]} in the target)")
     checked = verify_archive(target.engine, target.media_dir, record=True)
     if not checked.ok:
         first = checked.mismatches[0]
-        raise IntegrityError(f"copy check failed: verify found {len(checked.mismatches)} mismatches in the "
-                             f"target, first: {first}")
+        raise HashMismatchError(f"copy check failed: verify found {len(checked.mismatches)} mismatches in the "
+                                f"target, first: {first}")
     report.verified = dict(checked.checked)

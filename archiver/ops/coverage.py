@@ -28,8 +28,8 @@ from sqlalchemy import select
 from sqlalchemy.engine import Engine
 
 from archiver.ops.lock import T_RUN_LOCK
-from archiver.store import T_COVERAGE, T_RUN
-from archiver.timeutil import to_db, utcnow
+from archiver.tables import T_COVERAGE, T_RUN
+from archiver.timeutil import iso_z, to_db, utc_seconds, utcnow
 
 SCHEDULED_KINDS = ("run",)  # `archiver collect` by hand is not a schedule slot
 
@@ -89,7 +89,7 @@ class CoverageReport:
 
         def clean(value: Any) -> Any:
             if isinstance(value, datetime):
-                return to_db(value).isoformat().replace("+00:00", "Z")
+                return iso_z(value)
             if isinstance(value, dict):
                 return {k: clean(v) for k, v in value.items()}
             if isinstance(value, list):
@@ -111,17 +111,17 @@ class CoverageReport:
             return ["coverage: no gaps"]
         out = []
         for m in self.missed_slots:
-            until = _fmt(m.before) if m.before else "now"
+            until = utc_seconds(m.before) if m.before else "now"
             out.append(f"missed schedule: host {m.host} missed {m.missed} run(s) every {m.every_seconds}s "
-                       f"between {_fmt(m.after)} and {until}")
+                       f"between {utc_seconds(m.after)} and {until}")
         for p in self.problem_sources:
-            last = _fmt(p.last_complete_at) if p.last_complete_at else "never"
-            out.append(f"source {p.source}: incomplete in run {p.run_id} at {_fmt(p.attempted_at)} "
+            last = utc_seconds(p.last_complete_at) if p.last_complete_at else "never"
+            out.append(f"source {p.source}: incomplete in run {p.run_id} at {utc_seconds(p.attempted_at)} "
                        f"({p.reason}); {p.failed_attempts} incomplete attempt(s) in a row; "
                        f"last complete: {last}")
         for u in self.uncovered:
-            start = _fmt(u.start) if u.start else "the beginning"
-            end = _fmt(u.end) if u.end else "now"
+            start = utc_seconds(u.start) if u.start else "the beginning"
+            end = utc_seconds(u.end) if u.end else "now"
             out.append(f"no complete capture of {u.source} from {start} to {end} "
                        f"({u.attempts} failed attempt(s): {', '.join(u.reasons)})")
         if self.interrupted_runs:
@@ -129,8 +129,6 @@ class CoverageReport:
         return out
 
 
-def _fmt(moment: datetime) -> str:
-    return to_db(moment).strftime("%Y-%m-%d %H:%M:%SZ")
 
 
 def missed_slots(starts: list[datetime], every: timedelta, now: datetime, host: str) -> list[MissedSlots]:

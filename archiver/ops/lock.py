@@ -22,18 +22,15 @@ from types import TracebackType
 from typing import Any
 
 from filelock import FileLock, Timeout
-from sqlalchemy import Table, select, text, update
+from sqlalchemy import select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
 from archiver.archive import Archive
 from archiver.db import writer
 from archiver.errors import BadInputError, LockHeldError
-from archiver.ops_models import RunLock
-from archiver.store import T_COVERAGE, T_RUN
-from archiver.timeutil import to_db, utcnow
-
-T_RUN_LOCK: Table = RunLock.__table__  # type: ignore[assignment,attr-defined]
+from archiver.tables import T_COVERAGE, T_RUN, T_RUN_LOCK
+from archiver.timeutil import to_db, utc_seconds, utcnow
 
 
 def default_lock_name(source_names: Iterable[str]) -> str:
@@ -61,7 +58,7 @@ class Holder:
     run_id: int | None
 
     def describe(self) -> str:
-        started = to_db(self.started_at).strftime("%Y-%m-%dT%H:%M:%SZ")
+        started = utc_seconds(self.started_at, sep="T")
         run = f", run {self.run_id}" if self.run_id else ""
         return f"host {self.host}, pid {self.pid}, started {started}{run}"
 

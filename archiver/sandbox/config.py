@@ -2,24 +2,33 @@
 
 from __future__ import annotations
 
+from archiver import platforms as registry
 from archiver.config import Config, PlatformSettings, Source
 from archiver.sandbox.scenario import Scenario, load
 
 
-def sandbox_sources(scenario: Scenario | None = None, platforms: tuple[str, ...] = ("x", "bluesky")) -> list[Source]:
+def _sandboxed(platforms: tuple[str, ...] | None) -> list[registry.Platform]:
+    """The registered platforms with a sandbox part (all of them unless ``platforms`` narrows)."""
+    return [p for p in registry.platforms() if p.sandbox is not None and (platforms is None or p.name in platforms)]
+
+
+def sandbox_sources(scenario: Scenario | None = None, platforms: tuple[str, ...] | None = None) -> list[Source]:
     scenario = scenario or load()
+    chosen = _sandboxed(platforms)
     sources = []
     for person in scenario.officials():
-        if "x" in platforms and person.x_username:
-            sources.append(Source(name=f"x:{person.key}", platform="x", account=person.x_username, follows=True))
-        if "bluesky" in platforms and person.bsky_handle:
-            sources.append(Source(name=f"bluesky:{person.key}", platform="bluesky", account=person.bsky_handle))
+        for platform in chosen:
+            assert platform.sandbox is not None
+            account = platform.sandbox.account(person)
+            if account:
+                sources.append(Source(name=f"{platform.name}:{person.key}", platform=platform.name, account=account,
+                                      follows=platform.sandbox.follows))
     return sources
 
 
 def sandbox_config(
     base_url: str,
-    platforms: tuple[str, ...] = ("x", "bluesky"),
+    platforms: tuple[str, ...] | None = None,
     page_size: int = 100,
     media: bool = True,
     max_wait_seconds: float = 60.0,
@@ -29,7 +38,7 @@ def sandbox_config(
                                 max_wait_seconds=max_wait_seconds, timeout_seconds=timeout_seconds)
     return Config(
         sources=sandbox_sources(platforms=platforms),
-        platforms={p: settings for p in platforms},
+        platforms={p.name: settings for p in _sandboxed(platforms)},
         media=media,
     )
 
@@ -38,10 +47,10 @@ def sandbox_config_toml(base_url: str) -> str:
     """The same config as TOML, for a person exploring `archiver sandbox serve`."""
     lines = ["# Collect the sandbox's official accounts (illustrative sample data).",
              "[archive]", "media = true", ""]
-    for platform in ("x", "bluesky"):
-        lines += [f"[platforms.{platform}]", f'base_url = "{base_url}"']
-        if platform == "bluesky":
-            lines.append(f'pds_url = "{base_url}"')
+    for platform in _sandboxed(None):
+        assert platform.sandbox is not None
+        lines.append(f"[platforms.{platform.name}]")
+        lines += [f'{key} = "{value}"' for key, value in platform.sandbox.settings(base_url).items()]
         lines.append("")
     for source in sandbox_sources():
         lines += ["[[sources]]", f'name = "{source.name}"', f'platform = "{source.platform}"',

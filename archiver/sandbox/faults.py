@@ -2,12 +2,15 @@
 
 ``parse_faults("rate_limit=0.1,server_error=0.05,timeout=0.02,malformed=0.02,reset_header_missing=0.5,seed=7")``
 gives a ``FaultPlan``; pass it as ``SandboxServer(fault_hook=plan)`` (``archiver sandbox serve
---faults ...`` does). For each API request (X ``/2/...`` and XRPC ``/xrpc/...``; media downloads
-and the ``/_sandbox`` control endpoints are never faulted) the plan draws once from a seeded
-generator and either answers with a fault or lets the request through:
+--faults ...`` does). For each API request (the paths a platform's sandbox part lists as
+``api_prefixes``, such as X ``/2/...`` and XRPC ``/xrpc/...``; media downloads and the ``/_sandbox``
+control endpoints are never faulted) the plan draws once from a seeded generator and either answers
+with a fault or lets the request through. The platform's ``FaultShapes`` say what each fault
+looks like on that platform:
 
-- ``rate_limit``: 429 in the platform's shape, with ``x-rate-limit-reset`` (X) or ``ratelimit-reset``
-  (XRPC) a few seconds ahead, unless ``reset_header_missing`` (a second draw) drops the header;
+- ``rate_limit``: 429 in the platform's shape, with its reset header (X ``x-rate-limit-reset``,
+  XRPC ``ratelimit-reset``) a few seconds ahead, unless ``reset_header_missing`` (a second draw)
+  drops the header;
 - ``server_error``: 500 in the platform's error shape;
 - ``timeout``: stalls ``stall`` seconds (default 35, longer than the collectors' 30 s timeout)
   and then closes the connection without answering, so the client times out;
@@ -24,12 +27,33 @@ import threading
 import time
 from collections import Counter
 from dataclasses import dataclass, field
+from typing import Protocol
 
+from archiver import platforms
 from archiver.errors import BadInputError
 from archiver.sandbox.server import SandboxRequest, SandboxResponse
 
 _RATES = ("rate_limit", "server_error", "timeout", "malformed")
 _KNOWN = (*_RATES, "reset_header_missing", "seed", "stall", "reset_after")
+
+
+class FaultShapes(Protocol):
+    """What a fault looks like on one platform's API (each platform's ``sandbox/faults.py``)."""
+
+    malformed_body: bytes  # the start of a plausible 200 body, cut off mid-JSON
+
+    def rate_limited(self, reset: int | None) -> SandboxResponse: ...
+
+    def server_error(self) -> SandboxResponse: ...
+
+
+def shapes_for(path: str) -> FaultShapes | None:
+    """The fault shapes of the platform whose API answers ``path``; None if no API path."""
+    for platform in platforms.platforms():
+        part = platform.sandbox
+        if part is not None and part.api_prefixes and path.startswith(part.api_prefixes):
+            return part.fault_shapes()
+    return None
 
 
 @dataclass
@@ -56,8 +80,8 @@ class FaultPlan:
         return self.rate_limit + self.server_error + self.timeout + self.malformed
 
     def __call__(self, request: SandboxRequest) -> SandboxResponse | None:
-        xrpc = request.path.startswith("/xrpc/")
-        if not (xrpc or request.path.startswith("/2/")):
+        shapes = shapes_for(request.path)
+        if shapes is None:
             return None
         with self._lock:
             draw = self._rng.random()
@@ -68,15 +92,14 @@ class FaultPlan:
             missing = kind == "rate_limit" and header_draw < self.reset_header_missing
             self.injected[kind + ("_no_reset" if missing else "")] += 1
         if kind == "rate_limit":
-            return _rate_limited(xrpc, None if missing else int(time.time() + self.reset_after))
+            return shapes.rate_limited(None if missing else int(time.time() + self.reset_after))
         if kind == "server_error":
-            return _server_error(xrpc)
+            return shapes.server_error()
         if kind == "timeout":
             # stall, then hang up without a word: the client has given up by then, and writing to its
             # closed socket would only print a BrokenPipe traceback in the server
             return SandboxResponse(504, b"", delay=self.stall, drop=True)
-        return SandboxResponse(200, b'{"feed": [{"post": {"uri": "at://did:plc:' if xrpc else
-                               b'{"data": [{"id": "18', {"content-type": "application/json"})
+        return SandboxResponse(200, shapes.malformed_body, {"content-type": "application/json"})
 
     def _pick(self, draw: float) -> str | None:
         edge = 0.0
@@ -85,27 +108,6 @@ class FaultPlan:
             if draw < edge:
                 return name
         return None
-
-
-def _rate_limited(xrpc: bool, reset: int | None) -> SandboxResponse:
-    if xrpc:
-        headers = {"ratelimit-limit": "3000", "ratelimit-remaining": "0", "ratelimit-policy": "3000;w=300"}
-        if reset is not None:
-            headers["ratelimit-reset"] = str(reset)
-        body = {"error": "RateLimitExceeded", "message": "Rate Limit Exceeded"}
-        return SandboxResponse.json(body, 429, headers)
-    headers = {"x-rate-limit-limit": "900", "x-rate-limit-remaining": "0"}
-    if reset is not None:
-        headers["x-rate-limit-reset"] = str(reset)
-    return SandboxResponse.json({"title": "Too Many Requests", "detail": "Too Many Requests",
-                                 "type": "about:blank", "status": 429}, 429, headers)
-
-
-def _server_error(xrpc: bool) -> SandboxResponse:
-    if xrpc:
-        return SandboxResponse.json({"error": "InternalServerError", "message": "Internal Server Error"}, 500)
-    return SandboxResponse.json({"title": "Internal Server Error", "detail": "Internal Server Error",
-                                 "type": "about:blank", "status": 500}, 500)
 
 
 def parse_faults(spec: str) -> FaultPlan:

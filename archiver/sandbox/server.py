@@ -1,10 +1,11 @@
 """The loopback sandbox server: one HTTP server on 127.0.0.1 that speaks the subset of X API v2
-(``/2/...``), Bluesky XRPC (``/xrpc/...``, AppView and PDS) and the media hosts that the
-collectors use, serving the bundled scenario.
+of every registered platform (for X: API v2 under ``/2/``; for Bluesky: XRPC under ``/xrpc/``, AppView
+and PDS) and the media hosts that the collectors use, serving the bundled scenario.
 
 Why a hand-written server: the SDKs must run their real code paths, so the fakes must answer
 real HTTP on a real socket; the standard library's ThreadingHTTPServer is enough for loopback
-traffic and adds no dependency. Platform behaviour lives in ``x_api.py`` and ``bsky_api.py``;
+traffic and adds no dependency. Platform behaviour lives in each platform's
+sandbox part (``archiver/platforms/<name>/sandbox/``), mounted through the registry by path prefix;
 this module only routes, applies injected faults and controls the scenario step.
 
 Control endpoints (for people and tests): ``GET /_sandbox`` (state as JSON),
@@ -21,6 +22,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import orjson
 
+from archiver import platforms
 from archiver.sandbox.scenario import MAX_STEP, Scenario, load
 
 
@@ -85,14 +87,9 @@ def _route(request: SandboxRequest, world: World) -> SandboxResponse:
             return SandboxResponse.json({"error": f"step must be 1..{MAX_STEP}"}, 400)
         world.step = step
         return SandboxResponse.json({"step": step})
-    if path.startswith("/2/") or path.startswith("/x-media/"):
-        from archiver.sandbox import x_api
-
-        return x_api.handle(request, world)
-    if path.startswith("/xrpc/") or path.startswith("/bsky-media/"):
-        from archiver.sandbox import bsky_api
-
-        return bsky_api.handle(request, world)
+    for platform in platforms.platforms():
+        if platform.sandbox is not None and path.startswith(platform.sandbox.prefixes):
+            return platform.sandbox.handle(request, world)
     return SandboxResponse.json({"error": "NotFound", "message": f"no sandbox route for {path}"}, 404)
 
 

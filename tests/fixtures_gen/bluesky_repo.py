@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from archiver.hashing import bluesky_cid
-from archiver.sandbox.repo_car import make_tid
+from archiver.platforms.bluesky.sandbox.repo_car import make_tid
 
 DID = "did:plc:ministryexample0000000001"
 OTHER = "did:plc:agencyexample00000000002"

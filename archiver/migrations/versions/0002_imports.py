@@ -4,7 +4,7 @@ Revision ID: 0002
 Revises: 0001
 Create Date: 2026-11-27
 
-Owned by the importers (issue 3) capability; tables defined in archiver/importers/models.py.
+Owned by the importers capability; tables defined in archiver/importers/models.py.
 """
 
 from __future__ import annotations

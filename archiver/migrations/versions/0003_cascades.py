@@ -4,7 +4,7 @@ Revision ID: 0003
 Revises: 0002
 Create Date: 2026-11-27
 
-Owned by the reshare-chain (issue 4) capability; tables defined in analysis/cascade_models.py.
+Owned by the reshare-chain capability; tables defined in analysis/cascade_models.py.
 All four tables are derived (recomputable by ``archiver analyze``), so downgrade simply drops them.
 """
 

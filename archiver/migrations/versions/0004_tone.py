@@ -4,7 +4,7 @@ Revision ID: 0004
 Revises: 0003
 Create Date: 2026-11-27
 
-Owned by the tone (issue 5) capability; tables defined in analysis/tone_models.py.
+Owned by the tone capability; tables defined in analysis/tone_models.py.
 """
 
 from __future__ import annotations

@@ -4,7 +4,7 @@ Revision ID: 0005
 Revises: 0004
 Create Date: 2026-11-27
 
-Owned by the operations (issue 7) capability; tables defined in archiver/ops_models.py.
+Owned by the operations capability; tables defined in archiver/ops_models.py.
 """
 
 from __future__ import annotations
