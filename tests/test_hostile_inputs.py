@@ -56,7 +56,7 @@ def test_deep_mst_and_deep_record_are_refused(archive: Archive, tmp_path: Path,
 ])
 def test_car_limits_are_flags(tmp_path: Path, archive: Archive, capsys: pytest.CaptureFixture[str],
                               flag: str, value: str, needle: str) -> None:
-    from archiver.sandbox.repo_car import build_repo_car
+    from archiver.platforms.bluesky.sandbox.repo_car import build_repo_car
     from tests.fixtures_gen.bluesky_repo import DID, sample_records
 
     car = tmp_path / "repo.car"

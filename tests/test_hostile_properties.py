@@ -21,7 +21,7 @@ from typing import Any
 import libipld
 import orjson
 import pytest
-from archiver.sandbox.repo_car import build_repo_car
+from archiver.platforms.bluesky.sandbox.repo_car import build_repo_car
 from hypothesis import HealthCheck, given, seed, settings
 from hypothesis import strategies as st
 

@@ -13,7 +13,7 @@ from typing import Any
 import libipld
 import orjson
 
-from archiver.sandbox.repo_car import _varint
+from archiver.platforms.bluesky.sandbox.repo_car import _varint
 from tests.fixtures_gen import x_archive
 
 DID = "did:plc:hostile000000000000000001"

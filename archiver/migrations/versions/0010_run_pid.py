@@ -3,7 +3,7 @@ can tell a run left ``running`` by a dead process from one still at work and mar
 ``interrupted``; and each source's finished sub-fetches, so that an incomplete source resumes
 
 Revision ID: 0010
-Revises: 0007
+Revises: 0008
 Create Date: 2026-12-02
 """
 
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0010"
-down_revision = "0007"
+down_revision = "0008"
 branch_labels = None
 depends_on = None
 
