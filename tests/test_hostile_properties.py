@@ -21,7 +21,6 @@ from typing import Any
 import libipld
 import orjson
 import pytest
-from archiver.platforms.bluesky.sandbox.repo_car import build_repo_car
 from hypothesis import HealthCheck, given, seed, settings
 from hypothesis import strategies as st
 
@@ -29,6 +28,7 @@ from archiver.archive import Archive, open_archive
 from archiver.errors import BadInputError
 from archiver.importers.runner import BadRow, ImportSource, checked_items
 from archiver.platforms.bluesky.car_import import CarSource
+from archiver.platforms.bluesky.sandbox.repo_car import build_repo_car
 from archiver.platforms.x.twarc import TwarcSource
 from archiver.platforms.x.x_archive import XArchiveSource
 from tests.fixtures_gen import hostile
