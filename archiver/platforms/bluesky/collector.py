@@ -201,8 +201,7 @@ class _SourceRun:
 
     def author_feed(self) -> Iterator[Item]:
         """Every page of the feed. A repost item yields only the ORIGINAL post: the repost itself
-        comes from listRecords, with its exact createdAt and ``via``. An unfinished streak resumes
-        after its last page (``feed-cursor``); the newer pages are caught up once the source completes."""
+        comes from listRecords, with its exact createdAt and ``via``. A streak resumes after its last page."""
         feed_filter = "posts_with_replies" if self.source.replies else "posts_no_replies"
         cursor: str | None = next(iter(self.state.done.get(("feed-cursor", ""), [])[-1:]), None)
         for _ in range(self.source.max_pages):
